@@ -1,0 +1,115 @@
+package ingest
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/keyaudit/keyaudit/ingest/credreport"
+)
+
+// Kind is what a file was recognised as, from its content.
+type Kind string
+
+// Input kinds.
+const (
+	KindCredentialReport Kind = "credential-report" // CSV or get-credential-report JSON
+	KindCloudTrail       Kind = "cloudtrail"        // S3 delivery file {"Records":[...]}
+	KindLookupEvents     Kind = "lookup-events"     // aws cloudtrail lookup-events output
+	KindJSONLines        Kind = "json-lines"        // one event per line
+	KindJSONArray        Kind = "json-array"        // [event, event, ...]
+	KindCredentialsFile  Kind = "credentials-file"  // secrets: only key IDs are kept
+	KindDigest           Kind = "cloudtrail-digest" // skipped
+	KindUnknown          Kind = "unknown"           // skipped
+)
+
+// Options configure a Run. The zero value of every field but Mem has a
+// documented default.
+type Options struct {
+	Mem            memory.Allocator // required
+	Workers        int              // parallel file readers; 0 = GOMAXPROCS
+	BatchRows      int              // rows per event record; 0 = 8192
+	MaxFileBytes   int64            // bound on one file's decompressed size; 0 = 1 GiB
+	MaxRecordBytes int              // bound on one JSON line; 0 = 64 MiB
+	NoDedup        bool             // keep events whose eventID was seen already
+	Progress       func(Progress)   // called from one goroutine; may be nil
+}
+
+// Progress is reported while a Run reads.
+type Progress struct {
+	FilesDone, FilesTotal int64
+	Events                int64
+	Bytes                 int64 // decompressed bytes read
+}
+
+// EventSink receives event records (schema cloudtrail.EventSchema) from a
+// single goroutine. It does not own rec: it must Retain it to keep it past
+// the call. An error stops the Run.
+type EventSink interface {
+	Events(rec arrow.Record) error
+}
+
+// Counts accounts for the files and records of one kind:
+// Records = Used + Skipped + Rejected + Duplicate.
+type Counts struct {
+	Files        int64 `json:"files"`
+	FilesSkipped int64 `json:"files_skipped"`
+	FilesFailed  int64 `json:"files_failed"`
+	Records      int64 `json:"records"`
+	Used         int64 `json:"used"`
+	Skipped      int64 `json:"skipped"`
+	Rejected     int64 `json:"rejected"`
+	Duplicate    int64 `json:"duplicate"`
+}
+
+// InputError is one problem with one input, located as precisely as the
+// format allows. It never quotes a secret.
+type InputError struct {
+	File   string
+	Line   int    // 1-based line, 0 when not line-oriented
+	Record int    // 0-based record index within the file, -1 when unknown
+	Column string // column or field name, "" when none
+	Err    error
+}
+
+func (e *InputError) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", loc, e.Line)
+	}
+	if e.Record >= 0 && e.Line == 0 {
+		loc = fmt.Sprintf("%s: record %d", loc, e.Record)
+	}
+	if e.Column != "" {
+		return fmt.Sprintf("%s: %s: %v", loc, e.Column, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", loc, e.Err)
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Superseded names a credential report that was not used because a newer
+// report of the same account was given.
+type Superseded struct {
+	File      string
+	AccountID string
+	By        string // the file used instead
+}
+
+// Result is what a Run found besides the event records it streamed.
+type Result struct {
+	Reports    []*credreport.Report // newest report per account, by account ID
+	Superseded []Superseded
+	KeyIDs     []string // access key IDs from credentials files (never secrets)
+	Stats      map[Kind]*Counts
+	Errors     []*InputError
+	Skipped    []SkippedFile
+}
+
+// SkippedFile is a file that was not read as input, and why.
+type SkippedFile struct {
+	File   string
+	Kind   Kind
+	Reason string
+}
