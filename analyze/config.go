@@ -1,0 +1,79 @@
+package analyze
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrConfig is the cause of every error Config.Validate returns.
+var ErrConfig = errors.New("invalid analysis config")
+
+// Validate reports a Config the rules cannot work with: no AsOf, or a
+// negative threshold. Zero thresholds are fine: they mean the default.
+func (c Config) Validate() error {
+	if c.AsOf.IsZero() {
+		return fmt.Errorf("%w: as-of time not set", ErrConfig)
+	}
+	for _, t := range []struct {
+		name string
+		d    time.Duration
+	}{{"max key age", c.MaxKeyAge}, {"max unused", c.MaxUnused}, {"max rotation", c.MaxRotation}} {
+		if t.d < 0 {
+			return fmt.Errorf("%w: %s is negative (%s)", ErrConfig, t.name, t.d)
+		}
+	}
+	return nil
+}
+
+// withDefaults fills zero thresholds with DefaultConfig's.
+func (c Config) withDefaults() Config {
+	d := DefaultConfig(c.AsOf)
+	if c.MaxKeyAge <= 0 {
+		c.MaxKeyAge = d.MaxKeyAge
+	}
+	if c.MaxUnused <= 0 {
+		c.MaxUnused = d.MaxUnused
+	}
+	if c.MaxRotation <= 0 {
+		c.MaxRotation = d.MaxRotation
+	}
+	return c
+}
+
+// floorDays is the number of whole days in d, rounded down: 89.9 days is
+// 89, and -0.5 days (a date in the future) is -1.
+func floorDays(d time.Duration) int64 {
+	n := int64(d / Day)
+	if d%Day < 0 {
+		n--
+	}
+	return n
+}
+
+// agoPhrase says how long ago t was, from its age in whole days. A t after
+// the as-of time (a negative age) is named by its date instead.
+func agoPhrase(t time.Time, days int64) string {
+	switch {
+	case days < 0:
+		return "on " + t.UTC().Format(time.DateOnly) + ", after the as-of time"
+	case days == 0:
+		return "less than a day ago"
+	case days == 1:
+		return "1 day ago"
+	default:
+		return fmt.Sprintf("%d days ago", days)
+	}
+}
+
+// limitPhrase prints a threshold: whole days as "90 days", otherwise as a
+// Go duration.
+func limitPhrase(d time.Duration) string {
+	if d%Day == 0 {
+		if d == Day {
+			return "1 day"
+		}
+		return fmt.Sprintf("%d days", d/Day)
+	}
+	return d.String()
+}

@@ -1,0 +1,228 @@
+package analyze
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+
+	"github.com/keyaudit/keyaudit/ingest/credreport"
+)
+
+// mixedAccount is one account with one case for every rule, spread over
+// two records with a user split across them.
+func mixedRecords() [][]Key {
+	a := user("alice", used(ago(days(143)), ago(days(2))), nil)                       // stale
+	b := user("bob", never(ago(days(60))), never(ago(days(5))))                       // unused slot 1, two active
+	c := user("carol", used(ago(days(10)), ago(days(1))), off(never(ago(days(400))))) // quota
+	d := userIn("222222222222", "ci-bot", noInfo(ago(days(200))), nil)                // stale + unused
+	r := root(off(never(ago(days(30)))), used(ago(days(1000)), ago(days(1))))
+	e := user("erin", used(ago(days(1)), ago(days(1))), nil) // clean
+	return [][]Key{
+		concat(a, b[:1], c, r),
+		concat(b[1:], d, e),
+	}
+}
+
+func evaluateKeys(t *testing.T, cfg Config, groups ...[]Key) []Finding {
+	t.Helper()
+	mem := newMem(t)
+	var recs []arrow.Record
+	for _, g := range groups {
+		rec := keyRecord(t, mem, g)
+		defer rec.Release()
+		recs = append(recs, rec)
+	}
+	fs, err := EvaluateRecords(cfg, recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+func TestEvaluateGolden(t *testing.T) {
+	got := strings.Join(fmtFindings(evaluateKeys(t, DefaultConfig(asOf), mixedRecords()...)), "\n") + "\n"
+	golden := filepath.Join("testdata", "evaluate.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./analyze -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("Evaluate output differs from %s (go test ./analyze -update to accept)\n got:\n%s\nwant:\n%s", golden, got, want)
+	}
+}
+
+func TestEvaluateOrder(t *testing.T) {
+	fs := evaluateKeys(t, DefaultConfig(asOf), mixedRecords()...)
+	if len(fs) == 0 {
+		t.Fatal("no findings")
+	}
+	for i := 1; i < len(fs); i++ {
+		a, b := fs[i-1], fs[i]
+		if compareFindings(a, b) >= 0 {
+			t.Errorf("findings %d and %d out of order:\n  %s\n  %s", i-1, i, fmtFinding(a), fmtFinding(b))
+		}
+		if a.Severity < b.Severity {
+			t.Errorf("severity not descending at %d", i)
+		}
+	}
+	// Order does not depend on the order of the input records or rows.
+	recs := mixedRecords()
+	var rev [][]Key
+	for i := len(recs) - 1; i >= 0; i-- {
+		g := slices.Clone(recs[i])
+		slices.Reverse(g)
+		rev = append(rev, g)
+	}
+	diffLines(t, fmtFindings(evaluateKeys(t, DefaultConfig(asOf), rev...)), fmtFindings(fs))
+}
+
+func TestCompareFindingsTotal(t *testing.T) {
+	base := Finding{Rule: "stale-key", Severity: High, AccountID: acct, User: "a", KeySlot: 1, AgeDays: 3}
+	variants := []func(*Finding){
+		func(f *Finding) { f.Severity = Critical },
+		func(f *Finding) { f.AccountID = "000000000000" },
+		func(f *Finding) { f.User = "0" },
+		func(f *Finding) { f.KeySlot = 0 },
+		func(f *Finding) { f.Rule = "at-key-quota" },
+		func(f *Finding) { f.ARN = "arn" },
+		func(f *Finding) { f.AccessKeyID = "AKIA" },
+		func(f *Finding) { f.KeyStatus = "Active" },
+		func(f *Finding) { f.LastRotated = asOf },
+		func(f *Finding) { f.LastUsed = asOf },
+		func(f *Finding) { f.AgeDays = 2 },
+		func(f *Finding) { f.Detail = "d" },
+		func(f *Finding) { f.Muted = true },
+		func(f *Finding) { f.Muted, f.MuteReason = true, "r" },
+	}
+	for i, v := range variants {
+		f := base
+		v(&f)
+		if c := compareFindings(f, base); c == 0 || c != -compareFindings(base, f) {
+			t.Errorf("variant %d: compare(f, base) = %d, compare(base, f) = %d, want opposite non-zero",
+				i, compareFindings(f, base), compareFindings(base, f))
+		}
+	}
+	if compareFindings(base, base) != 0 {
+		t.Error("compare(base, base) != 0")
+	}
+}
+
+func TestEvaluateSkip(t *testing.T) {
+	cfg := DefaultConfig(asOf)
+	cfg.Skip = map[string]bool{RuleStaleKey: true, RuleRootAccessKey: true, "not-a-key-rule": true}
+	for _, f := range evaluateKeys(t, cfg, mixedRecords()...) {
+		if f.Rule == RuleStaleKey || f.Rule == RuleRootAccessKey {
+			t.Errorf("skipped rule ran: %s", fmtFinding(f))
+		}
+	}
+}
+
+func TestEvaluateDuplicatesAndDefaults(t *testing.T) {
+	ks := user("a", never(ago(days(100))), nil)
+	once := evaluateKeys(t, DefaultConfig(asOf), ks)
+	twice := evaluateKeys(t, DefaultConfig(asOf), ks, ks)
+	diffLines(t, fmtFindings(twice), fmtFindings(once))
+	if len(once) != 2 { // stale and unused
+		t.Errorf("got %d findings, want 2: %q", len(once), fmtFindings(once))
+	}
+	// Zero thresholds mean the defaults.
+	diffLines(t, fmtFindings(evaluateKeys(t, Config{AsOf: asOf}, ks)), fmtFindings(once))
+	if fs := evaluateKeys(t, DefaultConfig(asOf)); len(fs) != 0 {
+		t.Errorf("no records: got %d findings", len(fs))
+	}
+}
+
+func TestEvaluateErrors(t *testing.T) {
+	mem := newMem(t)
+	good := keyRecord(t, mem, user("a", never(ago(days(1))), nil))
+	defer good.Release()
+
+	// A record of another schema: key_slot as int64.
+	fields := slices.Clone(credreport.KeySchema.Fields())
+	for i := range fields {
+		if fields[i].Name == credreport.KColKeySlot {
+			fields[i].Type = arrow.PrimitiveTypes.Int64
+		}
+	}
+	b := array.NewRecordBuilder(mem, arrow.NewSchema(fields, nil))
+	bad := b.NewRecord()
+	b.Release()
+	defer bad.Release()
+
+	// A record missing a column.
+	b2 := array.NewRecordBuilder(mem, arrow.NewSchema(credreport.KeySchema.Fields()[:5], nil))
+	short := b2.NewRecord()
+	b2.Release()
+	defer short.Release()
+
+	tests := []struct {
+		name string
+		cfg  Config
+		recs []arrow.Record
+		want error
+		msg  string
+	}{
+		{"zero as-of", Config{}, []arrow.Record{good}, ErrConfig, "as-of time not set"},
+		{"negative limit", Config{AsOf: asOf, MaxUnused: -time.Hour}, []arrow.Record{good}, ErrConfig, "max unused is negative"},
+		{"wrong type", DefaultConfig(asOf), []arrow.Record{good, bad}, ErrKeySchema, `evaluate key record 1: record is not a per-key view: column "key_slot" has type int64, want INT32`},
+		{"missing column", DefaultConfig(asOf), []arrow.Record{short}, ErrKeySchema, `want one column "last_used_state", have 0`},
+		{"nil record", DefaultConfig(asOf), []arrow.Record{nil}, ErrKeySchema, "nil record"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := EvaluateRecords(tt.cfg, tt.recs)
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("err = %v, want %v containing %q", err, tt.want, tt.msg)
+			}
+		})
+	}
+	t.Run("Evaluate panics", func(t *testing.T) {
+		defer func() {
+			if r := recover(); r == nil {
+				t.Error("no panic")
+			}
+		}()
+		Evaluate(Config{}, []arrow.Record{good})
+	})
+}
+
+func TestRuleMetadata(t *testing.T) {
+	ids := RuleIDs()
+	want := []string{RuleRootAccessKey, RuleStaleKey, RuleUnusedKey, RuleTwoActiveKeys, RuleAtKeyQuota}
+	if !slices.Equal(ids, want) {
+		t.Errorf("RuleIDs = %q, want %q", ids, want)
+	}
+	for i, info := range RuleInfos() {
+		if info.ID != ids[i] || info.Description == "" || info.Severity == "" {
+			t.Errorf("rule %d: incomplete info %+v", i, info)
+		}
+		for _, s := range strings.Split(info.Severity, "/") {
+			if _, err := ParseSeverity(s); err != nil {
+				t.Errorf("rule %s: severity %q: %v", info.ID, info.Severity, err)
+			}
+		}
+		got, ok := LookupRule(info.ID)
+		if !ok || got.ID != info.ID {
+			t.Errorf("LookupRule(%q) = %+v, %v", info.ID, got, ok)
+		}
+	}
+	if _, ok := LookupRule("nope"); ok {
+		t.Error("LookupRule(nope) found a rule")
+	}
+	stale, _ := LookupRule(RuleStaleKey)
+	if !slices.Equal(stale.CIS, []string{"1.14"}) || !slices.Equal(stale.SecurityHub, []string{"IAM.3"}) {
+		t.Errorf("stale-key ids: %+v", stale)
+	}
+}
