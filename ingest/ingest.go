@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -34,6 +35,7 @@ type Options struct {
 	MaxRecordBytes int              // bound on one JSON line; 0 = 64 MiB
 	NoDedup        bool             // keep events whose eventID was seen already
 	Progress       func(Progress)   // called from one goroutine; may be nil
+	Stdin          io.Reader        // read for the path "-"; nil = os.Stdin
 }
 
 // Progress is reported while a Run reads.
