@@ -1,0 +1,60 @@
+package credreport
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+// datasetsDir returns the shared credential-report samples folder, or skips
+// the test when it is absent. KEYAUDIT_DATASETS overrides the location
+// (<repo>/../shared/datasets).
+func datasetsDir(t testing.TB) string {
+	t.Helper()
+	root := os.Getenv("KEYAUDIT_DATASETS")
+	if root == "" {
+		dir, err := os.Getwd()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				break
+			}
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				t.Skip("no go.mod above the test directory; shared datasets not located")
+			}
+			dir = parent
+		}
+		root = filepath.Join(dir, "..", "shared", "datasets")
+	}
+	dir := filepath.Join(root, "credential-reports")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("shared credential-report samples not found at %s (set KEYAUDIT_DATASETS): %v", dir, err)
+	}
+	return dir
+}
+
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// errStrings renders errors for comparisons and failure messages.
+func errStrings(errs []*ParseError) []string {
+	var s []string
+	for _, e := range errs {
+		s = append(s, e.Error())
+	}
+	return s
+}
+
+func ptr[T any](v T) *T { return &v }
