@@ -1,0 +1,178 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+)
+
+// Output format names accepted by NewWriter.
+const (
+	FormatTable   = "table"
+	FormatCSV     = "csv"
+	FormatJSON    = "json"
+	FormatNDJSON  = "ndjson"
+	FormatParquet = "parquet"
+)
+
+// ErrUnknownFormat is the cause of the error NewWriter returns for a format
+// name it does not know.
+var ErrUnknownFormat = errors.New("unknown output format")
+
+// ErrUnsupportedType is the cause of the error NewWriter returns when the
+// schema has a column type the format cannot write.
+var ErrUnsupportedType = errors.New("unsupported column type")
+
+// ErrSchemaMismatch is the cause of the error Write returns when a record's
+// schema differs from the schema the Writer was created with.
+var ErrSchemaMismatch = errors.New("record schema does not match writer schema")
+
+// ErrClosed is returned by Write after Close.
+var ErrClosed = errors.New("writer is closed")
+
+// Formats returns the output format names NewWriter accepts, sorted.
+func Formats() []string {
+	return []string{FormatCSV, FormatJSON, FormatNDJSON, FormatParquet, FormatTable}
+}
+
+// Options tune a Writer. The zero value writes every column with defaults.
+type Options struct {
+	// Columns selects and orders the columns to write, by field name.
+	// Empty means every column of the schema, in schema order. It applies
+	// to every format, Parquet included.
+	Columns []string
+
+	// MaxCellWidth caps the display width of a table cell; longer values
+	// are truncated and end in "…". 0 means DefaultMaxCellWidth; a negative
+	// value means no cap. Table format only.
+	MaxCellWidth int
+
+	// Width is the width of the terminal the table is shown on. When it is
+	// positive, the widest columns are narrowed (down to MinColumnWidth)
+	// until the table fits. 0 means no limit. Table format only.
+	Width int
+
+	// Color enables Colorize on table cells. The caller sets it only when
+	// the output is a terminal. Table format only.
+	Color bool
+
+	// Colorize returns val decorated for a terminal (ANSI colours). It is
+	// called with the column name and the already truncated cell text, only
+	// when Color is true. Nil means SeverityColorize.
+	Colorize func(col, val string) string
+
+	// Allocator is used for Parquet encoding and for projected records.
+	// Nil means memory.DefaultAllocator.
+	Allocator memory.Allocator
+
+	// RowGroupBytes is the estimated size of the Arrow data, uncompressed,
+	// after which the Parquet writer closes a row group. 0 means
+	// DefaultRowGroupBytes. Parquet format only.
+	RowGroupBytes int64
+}
+
+func (o Options) allocator() memory.Allocator {
+	if o.Allocator == nil {
+		return memory.DefaultAllocator
+	}
+	return o.Allocator
+}
+
+// NewWriter returns a Writer that writes records with the given schema to w
+// in format, one of Formats(). The Writer never closes w; the caller closes
+// the Writer first, then w.
+func NewWriter(format string, w io.Writer, schema *arrow.Schema, opts Options) (Writer, error) {
+	if schema == nil {
+		return nil, errors.New("new report writer: nil schema")
+	}
+	switch format {
+	case FormatTable:
+		return NewTableWriter(w, schema, opts)
+	case FormatCSV:
+		return NewCSVWriter(w, schema, opts)
+	case FormatJSON:
+		return NewJSONWriter(w, schema, opts)
+	case FormatNDJSON:
+		return NewNDJSONWriter(w, schema, opts)
+	case FormatParquet:
+		return NewParquetWriter(w, schema, opts)
+	default:
+		return nil, fmt.Errorf("new report writer: %w %q (valid: %s)",
+			ErrUnknownFormat, truncate(format, 32), strings.Join(Formats(), ", "))
+	}
+}
+
+// projection maps output columns to input column indices.
+type projection struct {
+	in    *arrow.Schema // schema of the records passed to Write
+	out   *arrow.Schema // schema of what is written
+	index []int         // out column i is in column index[i]
+	all   bool          // out == in
+}
+
+func newProjection(schema *arrow.Schema, columns []string) (projection, error) {
+	p := projection{in: schema}
+	if len(columns) == 0 {
+		p.out = schema
+		p.all = true
+		p.index = make([]int, schema.NumFields())
+		for i := range p.index {
+			p.index[i] = i
+		}
+		return p, nil
+	}
+	fields := make([]arrow.Field, 0, len(columns))
+	for _, name := range columns {
+		idx := schema.FieldIndices(name)
+		if len(idx) == 0 {
+			names := make([]string, 0, schema.NumFields())
+			for _, f := range schema.Fields() {
+				names = append(names, f.Name)
+			}
+			slices.Sort(names)
+			return p, fmt.Errorf("unknown column %q (valid: %s)", truncate(name, 64), strings.Join(names, ", "))
+		}
+		if len(idx) > 1 {
+			return p, fmt.Errorf("column %q is ambiguous: the schema has it %d times", truncate(name, 64), len(idx))
+		}
+		if slices.Contains(p.index, idx[0]) {
+			return p, fmt.Errorf("column %q selected twice", truncate(name, 64))
+		}
+		p.index = append(p.index, idx[0])
+		fields = append(fields, schema.Field(idx[0]))
+	}
+	md := schema.Metadata()
+	p.out = arrow.NewSchema(fields, &md)
+	return p, nil
+}
+
+// check verifies that rec has the schema the writer was created with.
+func (p projection) check(rec arrow.Record) error {
+	if rec == nil {
+		return errors.New("nil record")
+	}
+	if !rec.Schema().Equal(p.in) {
+		return ErrSchemaMismatch
+	}
+	return nil
+}
+
+// truncate shortens s to at most n bytes on a rune boundary, for error
+// messages that must not echo long input.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !isRuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
