@@ -39,9 +39,12 @@ func (rootAccessKey) Check(cfg Config, keys *KeyView, emit func(Finding)) {
 		if k.LastRotated.IsZero() {
 			f.Detail = fmt.Sprintf("root user has %s access key %d", status, k.Slot)
 		} else {
-			f.AgeDays = floorDays(cfg.AsOf.Sub(k.LastRotated))
+			days := floorDays(cfg.AsOf.Sub(k.LastRotated))
+			// A date after AsOf has a negative age; it is reported as 0
+			// because AgeDays -1 means "no age" (a null) downstream.
+			f.AgeDays = max(days, 0)
 			f.Detail = fmt.Sprintf("root user has %s access key %d, last rotated %s",
-				status, k.Slot, agoPhrase(k.LastRotated, f.AgeDays))
+				status, k.Slot, agoPhrase(k.LastRotated, days))
 		}
 		emit(f)
 	})

@@ -32,12 +32,17 @@ func TestRootAccessKey(t *testing.T) {
 		{
 			name: "rotated in the future",
 			keys: root(never(asOf.Add(12*time.Hour)), nil),
-			want: []string{`critical root-access-key 111111111111 <root_account> slot=1 id="" status="Active" rotated=2026-11-27T00:00:00Z used=- age=-1 "root user has active access key 1, last rotated on 2026-11-27, after the as-of time"`},
+			want: []string{`critical root-access-key 111111111111 <root_account> slot=1 id="" status="Active" rotated=2026-11-27T00:00:00Z used=- age=0 "root user has active access key 1, last rotated on 2026-11-27, after the as-of time"`},
 		},
 		{
 			name: "unknown rotation date",
 			keys: root(never(time.Time{}), nil),
 			want: []string{`critical root-access-key 111111111111 <root_account> slot=1 id="" status="Active" rotated=- used=- age=-1 "root user has active access key 1"`},
+		},
+		{
+			name: "rotated days in the future",
+			keys: root(never(asOf.Add(days(3))), nil),
+			want: []string{`critical root-access-key 111111111111 <root_account> slot=1 id="" status="Active" rotated=2026-11-29T12:00:00Z used=- age=0 "root user has active access key 1, last rotated on 2026-11-29, after the as-of time"`},
 		},
 		{name: "IAM users are not root", keys: user("a", never(ago(days(400))), never(ago(days(400))))},
 	}
