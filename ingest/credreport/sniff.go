@@ -16,6 +16,11 @@ func sniffJSON(head []byte) bool {
 		p, kind := env.payload()
 		switch kind {
 		case jsonReport:
+			// A declared text/csv report is one even when its Content is
+			// broken: Parse then says what is wrong with it.
+			if p.ReportFormat != nil && *p.ReportFormat == "text/csv" {
+				return true
+			}
 			_, _, err := decodeContent(*p.Content)
 			return err == nil
 		case jsonErrorReply:
@@ -34,16 +39,21 @@ func sniffJSON(head []byte) bool {
 	if placeboStart.Match(head) {
 		return reportErrorCode.Match(head) || generateState.Match(head)
 	}
+	// json.Marshal of a map writes "data" before "status_code".
+	if placeboDataFirst.Match(head) {
+		return reportErrorCode.Match(head)
+	}
 	return false
 }
 
 var (
 	// contentStart matches up to the opening quote of a Content value at
 	// the top level or under "data".
-	contentStart    = regexp.MustCompile(`^\{\s*(?:"status_code"\s*:\s*\d+\s*,\s*"data"\s*:\s*\{\s*)?(?:"[A-Za-z]+"\s*:\s*(?:"[^"\\]*"|\d+|\{[^{}]*\})\s*,\s*)*"Content"\s*:\s*"`)
-	placeboStart    = regexp.MustCompile(`^\{\s*"status_code"\s*:\s*\d+\s*,\s*"data"\s*:\s*\{`)
-	reportErrorCode = regexp.MustCompile(`"Code"\s*:\s*"(?:ReportNotPresent|ReportInProgress|ReportExpired|ReportGenerationLimitExceeded)"`)
-	generateState   = regexp.MustCompile(`"State"\s*:\s*"(?:STARTED|INPROGRESS|COMPLETE)"`)
+	contentStart     = regexp.MustCompile(`^\{\s*(?:"status_code"\s*:\s*\d+\s*,\s*)?(?:"data"\s*:\s*\{\s*)?(?:"[A-Za-z]+"\s*:\s*(?:"[^"\\]*"|\d+|\{[^{}]*\})\s*,\s*)*"Content"\s*:\s*"`)
+	placeboDataFirst = regexp.MustCompile(`^\{\s*"data"\s*:\s*\{`)
+	placeboStart     = regexp.MustCompile(`^\{\s*"status_code"\s*:\s*\d+\s*,\s*"data"\s*:\s*\{`)
+	reportErrorCode  = regexp.MustCompile(`"Code"\s*:\s*"(?:ReportNotPresent|ReportInProgress|ReportExpired|ReportGenerationLimitExceeded)"`)
+	generateState    = regexp.MustCompile(`"State"\s*:\s*"(?:STARTED|INPROGRESS|COMPLETE)"`)
 )
 
 // contentLooksLikeReport checks the start of a (possibly truncated) JSON
