@@ -16,7 +16,9 @@ const RuleUnusedKey = "unused-key"
 // or last rotation, so a fresh key is not flagged but an old, never used
 // one is. A key whose use IAM does not know (state no_information, or a
 // "used" row without a date) also counts from its last rotation: it may be
-// in use, but nothing shows it. A key with neither date is not judged.
+// in use, but nothing shows it. A key with neither date is not judged. A
+// last use before the last rotation (inconsistent, yet seen in real
+// reports) counts from the rotation: no key is idle longer than it exists.
 type unusedKey struct{}
 
 func (unusedKey) ID() string { return RuleUnusedKey }
@@ -56,6 +58,11 @@ func (unusedKey) Check(cfg Config, keys *KeyView, emit func(Finding)) {
 func unusedSince(k Key) (time.Time, string) {
 	switch {
 	case k.LastUsedState == credreport.StateUsed && !k.LastUsed.IsZero():
+		if k.LastRotated.After(k.LastUsed) {
+			// Inconsistent, but seen in real reports: a key cannot have
+			// been idle for longer than it exists.
+			return k.LastRotated, "last used before its last rotation,"
+		}
 		return k.LastUsed, "last used"
 	case k.LastUsedState == credreport.StateNever:
 		return k.LastRotated, "never used; created or rotated"

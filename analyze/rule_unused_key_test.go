@@ -39,6 +39,11 @@ func TestUnusedKey(t *testing.T) {
 			keys: user("a", &Key{Active: true, LastRotated: ago(days(50)), LastUsedState: credreport.StateUsed}, nil),
 			want: []string{`medium unused-key 111111111111 a slot=1 id="" status="Active" rotated=2026-10-07T12:00:00Z used=- age=50 "key 1 has no usage information; last rotated 50 days ago (limit 45 days)"`},
 		},
+		{
+			name: "last use before rotation counts from rotation",
+			keys: user("a", used(ago(days(50)), ago(days(400))), used(ago(days(10)), ago(days(400)))),
+			want: []string{`medium unused-key 111111111111 a slot=1 id="" status="Active" rotated=2026-10-07T12:00:00Z used=2025-10-22T12:00:00Z age=50 "key 1 last used before its last rotation, 50 days ago (limit 45 days)"`},
+		},
 		{name: "old rotation, recent use", keys: user("a", used(ago(days(500)), ago(days(2))), nil)},
 		{name: "inactive never-used key", keys: user("a", off(never(ago(days(400)))), nil)},
 		{name: "inactive unused key", keys: user("a", off(used(ago(days(400)), ago(days(300)))), nil)},
