@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 )
 
 // ErrOutputIsInput is the cause of the error Create returns when the output
@@ -65,7 +66,7 @@ func Create(path string, inputs []string) (*File, error) {
 	dir := filepath.Dir(final)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(final)+".tmp-*")
 	if err != nil {
-		if errors.Is(err, fs.ErrPermission) {
+		if notWritable(err) {
 			return nil, fmt.Errorf("create output %s: %w: %s", path, ErrNotWritable, dir)
 		}
 		return nil, fmt.Errorf("create output %s: %w", path, err)
@@ -164,6 +165,12 @@ func AbortAll() error {
 		errs = append(errs, f.Abort())
 	}
 	return errors.Join(errs...)
+}
+
+// notWritable reports whether err from creating a file means the directory
+// refuses new files: permission denied, or a read-only file system.
+func notWritable(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
 }
 
 func unregister(f *File) {

@@ -1,0 +1,271 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet"
+	"github.com/apache/arrow/go/v15/parquet/compress"
+	"github.com/apache/arrow/go/v15/parquet/file"
+	"github.com/apache/arrow/go/v15/parquet/schema"
+)
+
+// writeOnly hides every method but Write: the Parquet writer must not need
+// Seek, and must not close what it writes to.
+type writeOnly struct{ buf *bytes.Buffer }
+
+func (w writeOnly) Write(p []byte) (int, error) { return w.buf.Write(p) }
+
+// writeParquet writes recs through a ParquetWriter to a non-seekable sink.
+func writeParquet(t *testing.T, mem memory.Allocator, opts Options, recs ...arrow.Record) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	opts.Allocator = mem
+	w, err := NewWriter(FormatParquet, writeOnly{&buf}, fixtureSchema, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range recs {
+		if err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// rows renders every row of tbl (or rec) through value, one string per row.
+func tableRows(t *testing.T, tbl arrow.Table) []string {
+	t.Helper()
+	tr := array.NewTableReader(tbl, 3) // small chunks: exercises chunk boundaries
+	defer tr.Release()
+	var out []string
+	for tr.Next() {
+		out = append(out, recordRows(tr.Record())...)
+	}
+	return out
+}
+
+func recordRows(rec arrow.Record) []string {
+	var out []string
+	for r := 0; r < int(rec.NumRows()); r++ {
+		var b bytes.Buffer
+		for c := 0; c < int(rec.NumCols()); c++ {
+			s, kind := value(rec.Column(c), r)
+			fmt.Fprintf(&b, "%d:%q|", kind, s)
+		}
+		out = append(out, b.String())
+	}
+	return out
+}
+
+func TestParquetRoundTrip(t *testing.T) {
+	tests := []struct {
+		name          string
+		nrecs         int
+		rowGroupBytes int64
+		wantGroups    int // 0: don't check
+	}{
+		{"one record", 1, 0, 1},
+		{"many records one group", 20, 0, 1},
+		// Each fixture record is a few hundred bytes of Arrow data, so a
+		// 1 KiB limit closes a row group every few records.
+		{"small row groups", 20, 1024, -1},
+		// A limit below one record splits records across row groups.
+		{"split records", 3, 64, -1},
+		{"empty", 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mem := checkedAlloc(t)
+			var recs []arrow.Record
+			var want []string
+			for i := 0; i < tt.nrecs; i++ {
+				rec := buildRecord(t, mem, fixtureRows[i%2:])
+				defer rec.Release()
+				recs = append(recs, rec)
+				want = append(want, recordRows(rec)...)
+			}
+			data := writeParquet(t, mem, Options{RowGroupBytes: tt.rowGroupBytes}, recs...)
+
+			tbl, err := ReadParquet(mem, bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tbl.Release()
+			assertSameFields(t, tbl.Schema(), fixtureSchema)
+			got := tableRows(t, tbl)
+			if len(got) != len(want) {
+				t.Fatalf("read %d rows, wrote %d", len(got), len(want))
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Errorf("row %d:\n got %s\nwant %s", i, got[i], want[i])
+				}
+			}
+
+			pf, err := file.NewParquetReader(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pf.Close()
+			groups := pf.NumRowGroups()
+			switch {
+			case tt.wantGroups > 0 && groups != tt.wantGroups:
+				t.Errorf("%d row groups, want %d", groups, tt.wantGroups)
+			case tt.wantGroups < 0 && groups < 2:
+				t.Errorf("%d row groups, want several (limit %d bytes)", groups, tt.rowGroupBytes)
+			case tt.wantGroups == 0 && pf.NumRows() != 0:
+				t.Errorf("%d rows in an empty file", pf.NumRows())
+			}
+		})
+	}
+}
+
+// TestParquetFileSchema asserts what PARQUET.md asks of every file, from
+// the footer: REQUIRED root, TIMESTAMP(MILLIS, UTC), no unsigned integers,
+// plain utf8 strings, ZSTD, format version 2.x.
+func TestParquetFileSchema(t *testing.T) {
+	mem := checkedAlloc(t)
+	rec := buildRecord(t, mem, fixtureRows)
+	defer rec.Release()
+	data := writeParquet(t, mem, Options{}, rec)
+
+	pf, err := file.NewParquetReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	md := pf.MetaData()
+	if got := md.Schema.Root().RepetitionType(); got != parquet.Repetitions.Required {
+		t.Errorf("root repetition %s, want REQUIRED", got)
+	}
+	// The footer stores only the major version (2); the reader reports
+	// it as the latest 2.x.
+	if md.Version() == parquet.V1_0 {
+		t.Errorf("format version %s, want 2.x", md.Version())
+	}
+	if md.KeyValueMetadata().FindValue("ARROW:schema") == nil {
+		t.Error("Arrow schema not stored in the footer")
+	}
+	sawTimestamp := false
+	for i := 0; i < md.Schema.NumColumns(); i++ {
+		col := md.Schema.Column(i)
+		switch lt := col.LogicalType().(type) {
+		case *schema.TimestampLogicalType:
+			sawTimestamp = true
+			if lt.TimeUnit() != schema.TimeUnitMillis || !lt.IsAdjustedToUTC() {
+				t.Errorf("column %s: %s, want Timestamp(isAdjustedToUTC=true, timeUnit=milliseconds)", col.Name(), lt)
+			}
+			if col.PhysicalType() != parquet.Types.Int64 {
+				t.Errorf("column %s: physical type %s, want INT64 (never INT96)", col.Name(), col.PhysicalType())
+			}
+		case *schema.IntLogicalType:
+			if !lt.IsSigned() {
+				t.Errorf("column %s is unsigned: %s", col.Name(), lt)
+			}
+		case *schema.StringLogicalType:
+			if col.PhysicalType() != parquet.Types.ByteArray {
+				t.Errorf("column %s: string stored as %s", col.Name(), col.PhysicalType())
+			}
+		}
+		if col.PhysicalType() == parquet.Types.Int96 {
+			t.Errorf("column %s is INT96", col.Name())
+		}
+	}
+	if !sawTimestamp {
+		t.Error("no timestamp column in the file")
+	}
+	for g := 0; g < pf.NumRowGroups(); g++ {
+		rg := md.RowGroup(g)
+		for c := 0; c < rg.NumColumns(); c++ {
+			cc, err := rg.ColumnChunk(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cc.Compression() != compress.Codecs.Zstd {
+				t.Errorf("row group %d column %d compressed with %s, want ZSTD", g, c, cc.Compression())
+			}
+		}
+	}
+}
+
+// assertSameFields compares names, types and nullability, ignoring the
+// PARQUET:field_id metadata the reader adds.
+func assertSameFields(t *testing.T, got, want *arrow.Schema) {
+	t.Helper()
+	if got.NumFields() != want.NumFields() {
+		t.Fatalf("schema read back:\n%s\nwant:\n%s", got, want)
+	}
+	for i, w := range want.Fields() {
+		g := got.Field(i)
+		if g.Name != w.Name || !arrow.TypeEqual(g.Type, w.Type) || g.Nullable != w.Nullable {
+			t.Errorf("field %d read back as %s, want %s", i, g, w)
+		}
+	}
+}
+
+func TestParquetColumns(t *testing.T) {
+	mem := checkedAlloc(t)
+	rec := buildRecord(t, mem, fixtureRows)
+	defer rec.Release()
+	data := writeParquet(t, mem, Options{Columns: []string{"last_used", "user"}}, rec)
+	tbl, err := ReadParquet(mem, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	if tbl.NumCols() != 2 || tbl.Schema().Field(0).Name != "last_used" || tbl.Schema().Field(1).Name != "user" {
+		t.Fatalf("columns read back: %s", tbl.Schema())
+	}
+	if tbl.NumRows() != int64(len(fixtureRows)) {
+		t.Errorf("%d rows, want %d", tbl.NumRows(), len(fixtureRows))
+	}
+}
+
+func TestParquetRejects(t *testing.T) {
+	ext := arrow.NewSchema([]arrow.Field{{Name: "e", Type: newTestExt()}}, nil)
+	nested := arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.StructOf(
+		arrow.Field{Name: "n", Type: arrow.PrimitiveTypes.Uint64})}}, nil)
+	tests := []struct {
+		name   string
+		schema *arrow.Schema
+		want   error
+	}{
+		{"extension", ext, ErrExtensionType},
+		{"nested unsigned", nested, ErrUnsignedType},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewParquetWriter(&bytes.Buffer{}, tt.schema, Options{})
+			if !errors.Is(err, tt.want) {
+				t.Errorf("got %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+// testExt is a minimal extension type over utf8.
+type testExt struct{ arrow.ExtensionBase }
+
+func newTestExt() *testExt {
+	return &testExt{ExtensionBase: arrow.ExtensionBase{Storage: arrow.BinaryTypes.String}}
+}
+
+func (*testExt) ArrayType() reflect.Type { return reflect.TypeOf(array.ExtensionArrayBase{}) }
+func (*testExt) ExtensionName() string   { return "keyaudit.test" }
+func (*testExt) Serialize() string       { return "" }
+func (e *testExt) ExtensionEquals(o arrow.ExtensionType) bool {
+	return o.ExtensionName() == e.ExtensionName()
+}
+func (*testExt) Deserialize(arrow.DataType, string) (arrow.ExtensionType, error) {
+	return newTestExt(), nil
+}
