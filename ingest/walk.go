@@ -1,0 +1,176 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+)
+
+// job is one file for a worker to read.
+type job struct {
+	path  string // as walked from the path the user gave; "-" is stdin
+	stdin bool
+}
+
+// fileKey identifies a file across paths and symlinks.
+type fileKey struct{ dev, ino uint64 }
+
+func keyOf(fi fs.FileInfo) (fileKey, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fileKey{}, false
+	}
+	return fileKey{uint64(st.Dev), uint64(st.Ino)}, true
+}
+
+// walker turns the user's paths into jobs, in a deterministic order
+// (arguments in order, directory entries sorted by name), reading each file
+// once and never opening anything but regular files and directories.
+type walker struct {
+	ctx      context.Context
+	jobs     chan<- job
+	total    *atomic.Int64
+	files    map[fileKey]string // first path of each file
+	dirs     map[fileKey]string // first path of each directory
+	onStack  map[fileKey]bool
+	stdin    bool
+	skipped  []SkippedFile
+	errs     []*InputError
+	stats    map[Kind]*Counts
+	canceled bool
+}
+
+func (w *walker) count(k Kind) *Counts {
+	c := w.stats[k]
+	if c == nil {
+		c = &Counts{}
+		w.stats[k] = c
+	}
+	return c
+}
+
+func (w *walker) send(j job) {
+	if w.canceled {
+		return
+	}
+	select {
+	case w.jobs <- j:
+		w.total.Add(1)
+	case <-w.ctx.Done():
+		w.canceled = true
+	}
+}
+
+func (w *walker) skip(path string, k Kind, reason string) {
+	w.skipped = append(w.skipped, SkippedFile{File: path, Kind: k, Reason: reason})
+	c := w.count(k)
+	c.Files++
+	c.FilesSkipped++
+}
+
+func (w *walker) fail(path string, err error) {
+	w.errs = append(w.errs, &InputError{File: path, Record: -1, Err: err})
+	c := w.count(KindUnknown)
+	c.Files++
+	c.FilesFailed++
+}
+
+// walkArg walks one path the user gave.
+func (w *walker) walkArg(path string) {
+	if path == "-" {
+		if w.stdin {
+			w.skipped = append(w.skipped, SkippedFile{File: path, Kind: KindUnknown, Reason: "standard input given twice"})
+			return
+		}
+		w.stdin = true
+		w.send(job{path: "-", stdin: true})
+		return
+	}
+	w.walk(path)
+}
+
+func (w *walker) walk(path string) {
+	if w.canceled {
+		return
+	}
+	fi, err := os.Stat(path) // follows symlinks
+	if err != nil {
+		w.fail(path, fmt.Errorf("stat: %w", err))
+		return
+	}
+	key, haveKey := keyOf(fi)
+	switch mode := fi.Mode(); {
+	case mode.IsDir():
+		if haveKey {
+			if w.onStack[key] {
+				w.skipped = append(w.skipped, SkippedFile{File: path, Kind: KindUnknown,
+					Reason: fmt.Sprintf("directory loop: %s is already being read", w.dirs[key])})
+				return
+			}
+			if first, ok := w.dirs[key]; ok {
+				w.skipped = append(w.skipped, SkippedFile{File: path, Kind: KindUnknown,
+					Reason: fmt.Sprintf("same directory as %s", first)})
+				return
+			}
+			w.dirs[key] = path
+			w.onStack[key] = true
+			defer delete(w.onStack, key)
+		}
+		entries, err := os.ReadDir(path) // sorted by name
+		if err != nil {
+			w.fail(path, fmt.Errorf("read directory: %w", err))
+			return
+		}
+		for _, e := range entries {
+			w.walk(filepath.Join(path, e.Name()))
+		}
+	case mode.IsRegular():
+		if haveKey {
+			if first, ok := w.files[key]; ok {
+				w.skipped = append(w.skipped, SkippedFile{File: path, Kind: KindUnknown,
+					Reason: fmt.Sprintf("same file as %s", first)})
+				return
+			}
+			w.files[key] = path
+		}
+		if k, reason := skipByPath(path); reason != "" {
+			w.skip(path, k, reason)
+			return
+		}
+		w.send(job{path: path})
+	default:
+		w.skip(path, KindUnknown, "not a regular file: "+modeName(mode))
+	}
+}
+
+// skipByPath recognises CloudTrail's digest and Insights folders.
+func skipByPath(path string) (Kind, string) {
+	for _, part := range strings.Split(filepath.ToSlash(path), "/") {
+		switch part {
+		case "CloudTrail-Digest":
+			return KindDigest, "CloudTrail digest file (under CloudTrail-Digest/)"
+		case "CloudTrail-Insight":
+			return KindUnknown, "CloudTrail Insights events are not read (under CloudTrail-Insight/)"
+		}
+	}
+	return "", ""
+}
+
+func modeName(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return m.Type().String()
+}

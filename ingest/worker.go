@@ -1,0 +1,468 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
+	"github.com/keyaudit/keyaudit/ingest/credreport"
+)
+
+// Sentinel causes of file-level input errors.
+var (
+	ErrTooBig      = errors.New("decompressed size exceeds the limit")
+	ErrLineTooLong = errors.New("line exceeds the record size limit")
+	ErrTruncated   = errors.New("truncated or corrupt gzip data")
+)
+
+// maxErrorsPerFile bounds the errors kept for one file; the rest are
+// summed up in one more error.
+const maxErrorsPerFile = 100
+
+const (
+	sniffBytes  = 64 << 10
+	readBufSize = 256 << 10
+	keepBufCap  = 64 << 20 // larger read buffers are dropped after a file
+)
+
+// worker reads files from the jobs channel with its own buffers, gzip
+// reader and decoder.
+type worker struct {
+	ctx   context.Context
+	opts  *Options
+	dec   *cloudtrail.Decoder
+	fileR *bufio.Reader // over the file
+	bodyR *bufio.Reader // over the decompressed body
+	gz    *gzip.Reader
+	lim   limitReader
+	buf   []byte
+	line  []byte
+
+	cur       string // file being read
+	fileErrs  int
+	moreErrs  int
+	stats     map[Kind]*Counts
+	errs      []*InputError
+	skipped   []SkippedFile
+	reports   []*credreport.Report
+	keyIDs    []string
+	filesDone *atomic.Int64
+	nevents   *atomic.Int64
+	bytes     *atomic.Int64
+}
+
+func newWorker(ctx context.Context, opts *Options, ids *idSet, out chan<- arrow.Record) *worker {
+	w := &worker{
+		ctx:   ctx,
+		opts:  opts,
+		dec:   cloudtrail.NewDecoder(opts.Mem),
+		fileR: bufio.NewReaderSize(nil, readBufSize),
+		bodyR: bufio.NewReaderSize(nil, readBufSize),
+		stats: map[Kind]*Counts{},
+	}
+	w.dec.BatchRows = opts.BatchRows
+	if ids != nil {
+		w.dec.Seen = ids.seen
+	}
+	w.dec.Reject = func(e *cloudtrail.RecordError) {
+		w.addErr(&InputError{File: w.cur, Line: e.Line, Record: e.Index, Column: e.Field, Err: e.Err})
+	}
+	w.dec.Emit = func(rec arrow.Record) error {
+		select {
+		case out <- rec:
+			return nil
+		case <-ctx.Done():
+			rec.Release()
+			return ctx.Err()
+		}
+	}
+	return w
+}
+
+func (w *worker) count(k Kind) *Counts {
+	c := w.stats[k]
+	if c == nil {
+		c = &Counts{}
+		w.stats[k] = c
+	}
+	return c
+}
+
+func (w *worker) addErr(e *InputError) {
+	if w.fileErrs >= maxErrorsPerFile {
+		w.moreErrs++
+		return
+	}
+	w.fileErrs++
+	w.errs = append(w.errs, e)
+}
+
+// limitReader fails with ErrTooBig once more than max bytes were read.
+type limitReader struct {
+	r    io.Reader
+	n    int64
+	max  int64
+	read *atomic.Int64
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n > l.max {
+		return 0, ErrTooBig
+	}
+	if rest := l.max - l.n + 1; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	l.read.Add(int64(n))
+	if l.n > l.max {
+		return n, ErrTooBig
+	}
+	return n, err
+}
+
+// run reads jobs until the channel closes or ctx is done; it returns only
+// fatal errors (of the sink, or ctx's).
+func (w *worker) run(jobs <-chan job) error {
+	for j := range jobs {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		if err := w.file(j); err != nil {
+			return err
+		}
+		w.filesDone.Add(1)
+	}
+	return w.dec.Flush()
+}
+
+// file reads one file. Problems with the file go to w.errs; the returned
+// error is fatal.
+func (w *worker) file(j job) error {
+	w.cur, w.fileErrs, w.moreErrs = j.path, 0, 0
+	defer func() {
+		if w.moreErrs > 0 {
+			w.errs = append(w.errs, &InputError{File: w.cur, Record: -1,
+				Err: fmt.Errorf("%d more problems not listed", w.moreErrs)})
+		}
+		if cap(w.buf) > keepBufCap {
+			w.buf = nil
+		}
+		if cap(w.line) > keepBufCap {
+			w.line = nil
+		}
+	}()
+	var f *os.File
+	if j.stdin {
+		f = os.Stdin
+	} else {
+		var err error
+		if f, err = os.Open(j.path); err != nil {
+			c := w.count(KindUnknown)
+			c.Files++
+			c.FilesFailed++
+			w.addErr(&InputError{File: j.path, Record: -1, Err: fmt.Errorf("open: %w", err)})
+			return nil
+		}
+		defer f.Close()
+	}
+	w.fileR.Reset(f)
+	defer w.fileR.Reset(nil)
+	var body io.Reader = w.fileR
+	compressed := false
+	if magic, _ := w.fileR.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		compressed = true
+		var err error
+		if w.gz == nil {
+			w.gz, err = gzip.NewReader(w.fileR)
+		} else {
+			err = w.gz.Reset(w.fileR)
+		}
+		if err != nil {
+			c := w.count(KindUnknown)
+			c.Files++
+			c.FilesFailed++
+			w.addErr(&InputError{File: j.path, Record: -1, Err: fmt.Errorf("%w: %v", ErrTruncated, err)})
+			return nil
+		}
+		body = w.gz
+	}
+	w.lim = limitReader{r: body, max: w.opts.MaxFileBytes, read: w.bytes}
+	w.bodyR.Reset(&w.lim)
+	defer w.bodyR.Reset(nil)
+
+	head, peekErr := w.bodyR.Peek(sniffBytes)
+	head = cloudtrail.TrimBOM(head)
+	if len(bytes.TrimSpace(head)) == 0 {
+		if peekErr != nil && peekErr != io.EOF && peekErr != bufio.ErrBufferFull {
+			w.readFailed(KindUnknown, peekErr, compressed)
+			return nil
+		}
+		if len(head) < sniffBytes {
+			c := w.count(KindUnknown)
+			c.Files++
+			c.FilesSkipped++
+			w.skipped = append(w.skipped, SkippedFile{File: j.path, Kind: KindUnknown, Reason: "empty"})
+			return nil
+		}
+	}
+	switch {
+	case credreport.SniffCredentialsFile(head):
+		return w.credentialsFile(compressed)
+	case credreport.Sniff(head):
+		return w.credentialReport(compressed)
+	}
+	switch f := cloudtrail.Detect(head); f {
+	case cloudtrail.FormatRecords:
+		return w.decodeWhole(KindCloudTrail, f, compressed)
+	case cloudtrail.FormatLookupEvents:
+		return w.decodeWhole(KindLookupEvents, f, compressed)
+	case cloudtrail.FormatArray:
+		return w.decodeWhole(KindJSONArray, f, compressed)
+	case cloudtrail.FormatObjects:
+		if w.isJSONLines(head) {
+			return w.jsonLines(compressed)
+		}
+		return w.decodeWhole(KindJSONLines, f, compressed)
+	case cloudtrail.FormatDigest:
+		w.skipFile(KindDigest, "CloudTrail digest file (has digestStartTime)")
+		return nil
+	default:
+		w.skipFile(KindUnknown, "not a credential report, credentials file or CloudTrail JSON")
+		return nil
+	}
+}
+
+func (w *worker) skipFile(k Kind, reason string) {
+	c := w.count(k)
+	c.Files++
+	c.FilesSkipped++
+	w.skipped = append(w.skipped, SkippedFile{File: w.cur, Kind: k, Reason: reason})
+}
+
+// readFailed records a failed read of the current file as kind k.
+func (w *worker) readFailed(k Kind, err error, compressed bool) {
+	c := w.count(k)
+	c.Files++
+	c.FilesFailed++
+	w.addErr(&InputError{File: w.cur, Record: -1, Err: w.readErr(err, compressed)})
+}
+
+func (w *worker) readErr(err error, compressed bool) error {
+	switch {
+	case errors.Is(err, ErrTooBig):
+		return fmt.Errorf("%w (%d bytes)", ErrTooBig, w.opts.MaxFileBytes)
+	case compressed && !errors.Is(err, ErrLineTooLong):
+		return fmt.Errorf("%w: %v", ErrTruncated, err)
+	}
+	return fmt.Errorf("read: %w", err)
+}
+
+// readAll reads the rest of the body into w.buf.
+func (w *worker) readAll() ([]byte, error) {
+	buf := w.buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := w.bodyR.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			w.buf = buf
+			return buf, nil
+		}
+		if err != nil {
+			w.buf = buf
+			return buf, err
+		}
+	}
+}
+
+// events decodes a whole file of CloudTrail events.
+func (w *worker) decodeWhole(k Kind, f cloudtrail.Format, compressed bool) error {
+	data, rerr := w.readAll()
+	if errors.Is(rerr, ErrTooBig) {
+		w.readFailed(k, rerr, compressed)
+		return nil
+	}
+	before := w.dec.Stats
+	inErr, fatal := w.dec.DecodeFile(data, f)
+	if fatal != nil {
+		return fatal
+	}
+	if errors.Is(inErr, cloudtrail.ErrNotEvents) && f == cloudtrail.FormatObjects && rerr == nil {
+		w.skipFile(KindUnknown, "a single JSON object that is not a CloudTrail event")
+		return nil
+	}
+	c := w.count(k)
+	c.Files++
+	w.addStats(c, before)
+	switch {
+	case rerr != nil: // the decoder's complaint, if any, follows from it
+		c.FilesFailed++
+		w.addErr(&InputError{File: w.cur, Record: -1, Err: w.readErr(rerr, compressed)})
+	case inErr != nil:
+		c.FilesFailed++
+		e := &InputError{File: w.cur, Record: -1, Err: inErr}
+		var re *cloudtrail.RecordError
+		if errors.As(inErr, &re) {
+			e.Record, e.Line, e.Column, e.Err = re.Index, re.Line, re.Field, re.Err
+		}
+		w.addErr(e)
+	}
+	return nil
+}
+
+func (w *worker) addStats(c *Counts, before cloudtrail.Stats) {
+	s := w.dec.Stats
+	c.Records += s.Records - before.Records
+	c.Used += s.Used - before.Used
+	c.Skipped += s.Skipped - before.Skipped
+	c.Rejected += s.Rejected - before.Rejected
+	c.Duplicate += s.Duplicate - before.Duplicate
+	w.nevents.Add(s.Used - before.Used)
+}
+
+// isJSONLines reports whether the file starts with a line holding one
+// complete JSON value and has more after it: then it is read line by line.
+// Anything else of FormatObjects is read whole (a pretty-printed object).
+func (w *worker) isJSONLines(head []byte) bool {
+	i := bytes.IndexByte(head, '\n')
+	if i < 0 || !cloudtrail.IsCompleteValue(head[:i]) {
+		return false
+	}
+	return len(bytes.TrimSpace(head[i:])) > 0 || len(head) == sniffBytes
+}
+
+// jsonLines decodes the body one line at a time, each bounded by
+// MaxRecordBytes.
+func (w *worker) jsonLines(compressed bool) error {
+	c := w.count(KindJSONLines)
+	c.Files++
+	before := w.dec.Stats
+	defer w.addStats(c, before)
+	max := w.opts.MaxRecordBytes
+	lineNo, index := 0, 0
+	for {
+		line, err := w.readLine(max)
+		if len(line) == 0 && err != nil && !errors.Is(err, ErrLineTooLong) {
+			if err != io.EOF {
+				c.FilesFailed++
+				w.addErr(&InputError{File: w.cur, Line: lineNo + 1, Record: -1, Err: w.readErr(err, compressed)})
+			}
+			return nil
+		}
+		lineNo++
+		if errors.Is(err, ErrLineTooLong) {
+			w.dec.Stats.Records++
+			w.dec.Stats.Rejected++
+			w.addErr(&InputError{File: w.cur, Line: lineNo, Record: index, Err: fmt.Errorf("%w (%d bytes)", ErrLineTooLong, max)})
+			index++
+			continue
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			if ferr := w.dec.DecodeLine(line, index, lineNo); ferr != nil {
+				return ferr
+			}
+			index++
+		}
+		if err != nil {
+			if err != io.EOF {
+				c.FilesFailed++
+				w.addErr(&InputError{File: w.cur, Line: lineNo, Record: -1, Err: w.readErr(err, compressed)})
+			}
+			return nil
+		}
+	}
+}
+
+// readLine returns the next line (without its newline). A line longer than
+// max is consumed and reported as ErrLineTooLong with no data.
+func (w *worker) readLine(max int) ([]byte, error) {
+	line, err := w.bodyR.ReadSlice('\n')
+	if err == nil {
+		return line[:len(line)-1], nil
+	}
+	if err != bufio.ErrBufferFull {
+		return line, err
+	}
+	w.line = append(w.line[:0], line...)
+	tooLong := false
+	for {
+		if len(w.line) > max {
+			tooLong = true
+			w.line = w.line[:0]
+		}
+		line, err = w.bodyR.ReadSlice('\n')
+		if !tooLong {
+			w.line = append(w.line, line...)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err == nil && !tooLong {
+			w.line = w.line[:len(w.line)-1]
+		}
+		if tooLong || len(w.line) > max {
+			w.line = w.line[:0]
+			if err == nil {
+				return nil, ErrLineTooLong
+			}
+			return nil, fmt.Errorf("%w: %w", ErrLineTooLong, err)
+		}
+		return w.line, err
+	}
+}
+
+func (w *worker) credentialReport(compressed bool) error {
+	data, err := w.readAll()
+	if err != nil {
+		w.readFailed(KindCredentialReport, err, compressed)
+		return nil
+	}
+	c := w.count(KindCredentialReport)
+	c.Files++
+	rep, perrs := credreport.Parse(w.cur, data)
+	for _, pe := range perrs {
+		w.addErr(&InputError{File: pe.File, Line: pe.Line, Record: -1, Column: pe.Column, Err: pe.Err})
+	}
+	if rep == nil {
+		c.FilesFailed++
+		return nil
+	}
+	c.Records += int64(len(rep.Rows) + rep.RowsRejected)
+	c.Used += int64(len(rep.Rows))
+	c.Rejected += int64(rep.RowsRejected)
+	w.reports = append(w.reports, rep)
+	return nil
+}
+
+func (w *worker) credentialsFile(compressed bool) error {
+	data, err := w.readAll()
+	defer clear(w.buf[:cap(w.buf)]) // do not keep secrets in memory
+	if err != nil {
+		w.readFailed(KindCredentialsFile, err, compressed)
+		return nil
+	}
+	c := w.count(KindCredentialsFile)
+	c.Files++
+	ids, _, perr := credreport.ParseCredentialsFile(w.cur, data)
+	if perr != nil {
+		c.FilesFailed++
+		w.addErr(&InputError{File: w.cur, Record: -1, Err: perr})
+		return nil
+	}
+	c.Records += int64(len(ids))
+	c.Used += int64(len(ids))
+	w.keyIDs = append(w.keyIDs, ids...)
+	return nil
+}
