@@ -1,0 +1,315 @@
+package sessions
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/valyala/fastjson"
+
+	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
+)
+
+// ErrSchema is the cause of every error about a record that does not have
+// cloudtrail.EventSchema's columns.
+var ErrSchema = errors.New("record is not a CloudTrail event record")
+
+// Builder collects per-key state from a stream of CloudTrail event records.
+// It is not safe for concurrent use: call Add from one goroutine (the
+// ingest engine's sink does), then Finish once.
+type Builder struct {
+	keys       map[string]*keyState // by temporary access key ID
+	recipients map[string]struct{}  // every recipientAccountId seen
+	strs       map[string]string    // interned strings
+	rows       int64
+}
+
+// keyState is the compact per-key state kept during the pass. Strings are
+// interned; times are UTC milliseconds.
+type keyState struct {
+	issue    *issueRec // chosen issuing record, nil when none seen
+	conflict bool      // another issuing record, not a copy of the chosen one, was seen
+
+	home, away  int64 // uses logged in the caller's account / elsewhere
+	first, last int64 // over uses
+	used        bool
+
+	// Identity of the uses, lexicographically smallest tuple (order independent).
+	usedARN, usedType, usedAccount string
+	usedCreated                    int64  // sessionContext.attributes.creationDate
+	usedRole, usedSourceIdentity   string // sessionIssuer.arn when it is a role; sourceIdentity
+	consoleMark                    bool   // a use carries a console-session marker
+}
+
+// issueRec is what is kept of a successful issuing record.
+type issueRec struct {
+	time                       int64
+	eventID, shared, requestID string
+	eventName                  string
+	issuerKey, issuerType      string
+	issuerARN, issuerAccount   string
+	invokedBy                  string
+	roleARN, assumedRoleARN    string
+	sessionName, sourceID      string
+	principalARN               string // SAML provider ARN
+	subject                    string // SAML subject
+	provider, webSubject       string // web identity
+	sourceIP, userAgent        string
+	recipient                  string
+	targetAccount              string // AssumeRoot: requestParameters.targetPrincipal
+	console                    bool   // issued by a console sign-in
+}
+
+// New returns an empty Builder.
+func New() *Builder {
+	return &Builder{
+		keys:       make(map[string]*keyState),
+		recipients: make(map[string]struct{}),
+		strs:       make(map[string]string),
+	}
+}
+
+// intern returns a copy of s owned by the Builder, shared by equal strings.
+// The copy matters: values read from an Arrow array alias its buffers,
+// which the Builder must not retain.
+func (b *Builder) intern(s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := b.strs[s]; ok {
+		return v
+	}
+	v := strings.Clone(s)
+	b.strs[v] = v
+	return v
+}
+
+func (b *Builder) state(key string) *keyState {
+	st := b.keys[key]
+	if st == nil {
+		st = &keyState{}
+		b.keys[strings.Clone(key)] = st
+	}
+	return st
+}
+
+// columns holds the typed columns of one record.
+type columns struct {
+	str   [cloudtrail.NumColumns]*array.String
+	ts    [cloudtrail.NumColumns]*array.Timestamp
+	boole [cloudtrail.NumColumns]*array.Boolean
+}
+
+func (c *columns) s(col, i int) string {
+	a := c.str[col]
+	if a.IsNull(i) {
+		return ""
+	}
+	return a.Value(i)
+}
+
+func (c *columns) t(col, i int) int64 {
+	a := c.ts[col]
+	if a.IsNull(i) {
+		return 0
+	}
+	return int64(a.Value(i))
+}
+
+func (c *columns) b(col, i int) bool {
+	a := c.boole[col]
+	return a.IsValid(i) && a.Value(i)
+}
+
+func bind(rec arrow.Record) (*columns, error) {
+	if int(rec.NumCols()) < cloudtrail.NumColumns {
+		return nil, fmt.Errorf("%w: %d columns, want %d", ErrSchema, rec.NumCols(), cloudtrail.NumColumns)
+	}
+	c := &columns{}
+	sch := rec.Schema()
+	for i := 0; i < cloudtrail.NumColumns; i++ {
+		f := sch.Field(i)
+		want := cloudtrail.EventSchema.Field(i)
+		if f.Name != want.Name || !arrow.TypeEqual(f.Type, want.Type) {
+			return nil, fmt.Errorf("%w: column %d is %s %s, want %s %s", ErrSchema, i, f.Name, f.Type, want.Name, want.Type)
+		}
+		switch a := rec.Column(i).(type) {
+		case *array.String:
+			c.str[i] = a
+		case *array.Timestamp:
+			c.ts[i] = a
+		case *array.Boolean:
+			c.boole[i] = a
+		default:
+			return nil, fmt.Errorf("%w: column %s has array type %T", ErrSchema, f.Name, a)
+		}
+	}
+	return c, nil
+}
+
+// Add reads one event record (schema cloudtrail.EventSchema; extra columns
+// after the schema's are ignored). It does not retain rec: the caller keeps
+// ownership and may release it as soon as Add returns.
+func (b *Builder) Add(rec arrow.Record) error {
+	c, err := bind(rec)
+	if err != nil {
+		return fmt.Errorf("sessions: record %d: %w", b.rows, err)
+	}
+	b.rows++
+	for i := 0; i < int(rec.NumRows()); i++ {
+		b.addRow(c, i)
+	}
+	return nil
+}
+
+func (b *Builder) addRow(c *columns, i int) {
+	if r := c.s(cloudtrail.ColRecipientAccountID, i); r != "" {
+		if _, ok := b.recipients[r]; !ok {
+			b.recipients[strings.Clone(r)] = struct{}{}
+		}
+	}
+	if k := c.s(cloudtrail.ColUIAccessKeyID, i); isTemporary(k) {
+		b.addUse(b.state(k), c, i)
+	}
+	if k := c.s(cloudtrail.ColRespCredentialsAccessKeyID, i); isTemporary(k) && c.s(cloudtrail.ColErrorCode, i) == "" {
+		b.addIssue(b.state(k), c, i)
+	}
+}
+
+func isTemporary(key string) bool { return strings.HasPrefix(key, "ASIA") }
+
+// Console-session markers on a using record.
+const (
+	signinService = "signin.amazonaws.com"
+	consoleAgent  = "console.amazonaws.com"
+)
+
+func (b *Builder) addUse(st *keyState, c *columns, i int) {
+	firstUse := !st.used
+	t := c.t(cloudtrail.ColEventTime, i)
+	if !st.used || t < st.first {
+		st.first = t
+	}
+	if !st.used || t > st.last {
+		st.last = t
+	}
+	st.used = true
+
+	acct := c.s(cloudtrail.ColUIAccountID, i)
+	if r := c.s(cloudtrail.ColRecipientAccountID, i); r == "" || r == acct {
+		st.home++
+	} else {
+		st.away++
+	}
+
+	invokedBy := c.s(cloudtrail.ColUIInvokedBy, i)
+	agent := c.s(cloudtrail.ColUserAgent, i)
+	if c.b(cloudtrail.ColSessionCredentialFromConsole, i) || invokedBy == signinService ||
+		agent == consoleAgent || agent == signinService {
+		st.consoleMark = true
+	}
+
+	arn, typ := c.s(cloudtrail.ColUIARN, i), c.s(cloudtrail.ColUIType, i)
+	created := c.t(cloudtrail.ColUISessionCreationDate, i)
+	role := ""
+	if c.s(cloudtrail.ColUIIssuerType, i) == "Role" {
+		role = c.s(cloudtrail.ColUIIssuerARN, i)
+	}
+	srcID := c.s(cloudtrail.ColUISourceIdentity, i)
+	if firstUse || lessIdentity(arn, typ, acct, created, role, srcID, st) {
+		st.usedARN, st.usedType, st.usedAccount = b.intern(arn), b.intern(typ), b.intern(acct)
+		st.usedCreated, st.usedRole, st.usedSourceIdentity = created, b.intern(role), b.intern(srcID)
+	}
+}
+
+// lessIdentity orders using identities so that the kept one does not
+// depend on record order: non-empty before empty, then lexicographic.
+func lessIdentity(arn, typ, acct string, created int64, role, srcID string, st *keyState) bool {
+	a := [...]string{arn, typ, acct, role, srcID}
+	o := [...]string{st.usedARN, st.usedType, st.usedAccount, st.usedRole, st.usedSourceIdentity}
+	for j := range a {
+		if a[j] != o[j] {
+			switch {
+			case a[j] == "":
+				return false
+			case o[j] == "":
+				return true
+			}
+			return a[j] < o[j]
+		}
+	}
+	if created != st.usedCreated {
+		return st.usedCreated == 0 || created != 0 && created < st.usedCreated
+	}
+	return false
+}
+
+func (b *Builder) addIssue(st *keyState, c *columns, i int) {
+	r := &issueRec{
+		time:      c.t(cloudtrail.ColEventTime, i),
+		eventID:   strings.Clone(c.s(cloudtrail.ColEventID, i)),
+		shared:    strings.Clone(c.s(cloudtrail.ColSharedEventID, i)),
+		requestID: strings.Clone(c.s(cloudtrail.ColRequestID, i)),
+	}
+	if st.issue != nil {
+		copyOf := r.shared != "" && r.shared == st.issue.shared || r.requestID != "" && r.requestID == st.issue.requestID
+		if !copyOf {
+			st.conflict = true
+		}
+		if !lessIssue(r, st.issue) {
+			return
+		}
+	}
+	in := b.intern
+	r.eventName = in(c.s(cloudtrail.ColEventName, i))
+	r.issuerKey = in(c.s(cloudtrail.ColUIAccessKeyID, i))
+	r.issuerType = in(c.s(cloudtrail.ColUIType, i))
+	r.issuerARN = in(c.s(cloudtrail.ColUIARN, i))
+	r.issuerAccount = in(c.s(cloudtrail.ColUIAccountID, i))
+	r.invokedBy = in(c.s(cloudtrail.ColUIInvokedBy, i))
+	r.roleARN = in(c.s(cloudtrail.ColReqRoleARN, i))
+	r.assumedRoleARN = in(c.s(cloudtrail.ColRespAssumedRoleARN, i))
+	r.sessionName = in(c.s(cloudtrail.ColReqRoleSessionName, i))
+	r.sourceID = in(c.s(cloudtrail.ColReqSourceIdentity, i))
+	r.principalARN = in(c.s(cloudtrail.ColReqPrincipalARN, i))
+	r.subject = in(c.s(cloudtrail.ColRespSubject, i))
+	r.provider = in(c.s(cloudtrail.ColRespProvider, i))
+	r.webSubject = in(c.s(cloudtrail.ColRespSubjectFromWebIdentityToken, i))
+	r.sourceIP = in(c.s(cloudtrail.ColSourceIPAddress, i))
+	r.userAgent = in(c.s(cloudtrail.ColUserAgent, i))
+	r.recipient = in(c.s(cloudtrail.ColRecipientAccountID, i))
+	r.console = r.invokedBy == signinService || c.b(cloudtrail.ColSessionCredentialFromConsole, i)
+	switch r.eventName {
+	case "AssumeRoot":
+		r.targetAccount = in(rawField(c.s(cloudtrail.ColRequestParameters, i), "targetPrincipal"))
+	case "GetFederationToken":
+		if r.sessionName == "" {
+			r.sessionName = in(rawField(c.s(cloudtrail.ColRequestParameters, i), "name"))
+		}
+	}
+	st.issue = r
+}
+
+// lessIssue orders issuing records for one key: earliest first, then by
+// event ID. The earliest is the one kept, whatever the record order.
+func lessIssue(a, b *issueRec) bool {
+	if a.time != b.time {
+		return a.time < b.time
+	}
+	return a.eventID < b.eventID
+}
+
+// rawField reads a top-level string field of a raw JSON object; "" when
+// the object or field is absent or not a string.
+func rawField(raw, name string) string {
+	if raw == "" {
+		return ""
+	}
+	v, err := fastjson.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return string(v.GetStringBytes(name))
+}
