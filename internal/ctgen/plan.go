@@ -84,6 +84,9 @@ type session struct {
 	ua         int
 }
 
+// serviceIssued reports whether an AWS service called AssumeRole for s.
+func (s *session) serviceIssued() bool { return s.kind == kindService && s.parent < 0 }
+
 type failure struct {
 	api  string
 	acct int
@@ -471,7 +474,7 @@ func (p *plan) addSession(r *rand.Rand, k sessKind, meanUses int) {
 		}
 		s.key = p.newID("ASIA", s.acct, r)
 		s.present = true
-		if s.cross || s.kind == kindService {
+		if s.cross || s.serviceIssued() {
 			s.shared = uuid(r)
 		}
 		p.place(s.callerAcct, region, item{kind: itIssue, ref: idx, t: t0})
@@ -487,7 +490,7 @@ func (p *plan) addSession(r *rand.Rand, k sessKind, meanUses int) {
 		}
 	}
 	nUses := 1 + r.IntN(2*meanUses)
-	if s.kind == kindService && r.IntN(4) == 0 {
+	if s.serviceIssued() && r.IntN(4) == 0 {
 		nUses = 0 // issued but never used inside the corpus
 	}
 	lo := max(t0+1, p.start.Unix())

@@ -302,7 +302,7 @@ func (x *renderer) sessionSigner(si int) signer {
 		if s.kind == kindWeb && s.parent < 0 {
 			sg.webFed = s.provider
 		}
-		if s.kind == kindService {
+		if s.serviceIssued() {
 			switch ro.service {
 			case "ec2.amazonaws.com", "elasticmapreduce.amazonaws.com":
 				sg.ec2 = true
@@ -370,7 +370,7 @@ func (x *renderer) issue(si int, t int64, region string, roleCopy bool) {
 	recipient := p.accts[s.callerAcct].id
 	switch s.api {
 	case "AssumeRole":
-		if s.kind == kindService {
+		if s.serviceIssued() {
 			sg = signer{typ: "AWSService", invokedBy: s.provider, ip: s.provider, ua: s.provider, noTLS: true}
 		} else {
 			sg = x.callerSigner(s)
@@ -396,7 +396,7 @@ func (x *renderer) issue(si int, t int64, region string, roleCopy bool) {
 	case "AssumeRole":
 		w.str("roleArn", roleARN)
 		w.str("roleSessionName", s.sessName)
-		if s.kind != kindService || r.IntN(2) == 0 {
+		if !s.serviceIssued() || r.IntN(2) == 0 {
 			w.num("durationSeconds", int64(s.duration))
 		}
 		if s.srcIdent != "" && s.parent < 0 {
