@@ -187,6 +187,9 @@ func (b *Builder) use(k *keyAgg, ev *events, i int, at int64, home bool, caller,
 	}
 	acct := caller
 	if acct == "" {
+		acct = arnAccount(ev.s(ct.ColUIARN, i))
+	}
+	if acct == "" {
 		acct = k.decoded.Account
 	}
 	k.account.offer(acct, at)
@@ -331,4 +334,19 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
+}
+
+// arnAccount is the account field of an ARN (arn:partition:service:region:
+// account:resource), or "" when it is not 12 digits.
+func arnAccount(arn string) string {
+	f := strings.SplitN(arn, ":", 6)
+	if len(f) < 6 || f[0] != "arn" || len(f[4]) != 12 {
+		return ""
+	}
+	for _, c := range f[4] {
+		if c < '0' || c > '9' {
+			return ""
+		}
+	}
+	return f[4]
 }

@@ -44,7 +44,7 @@ type Key struct {
 	DeletedAt        time.Time
 	DeletedBy        string
 	LastStatusChange time.Time // last successful UpdateAccessKey
-	SourceIPs        int64     // distinct source IPs (a lower bound when SourceIPsExact is false)
+	SourceIPs        int64     // distinct source IPs (an upper bound when SourceIPsExact is false)
 	SourceIPsExact   bool
 	DecodedAccount   string // account decoded from the key ID; "" when it cannot be
 	ARN              string // userIdentity.arn of its uses

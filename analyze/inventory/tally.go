@@ -59,10 +59,10 @@ type topN struct {
 }
 
 type topEntry struct {
-	value      string
-	c          copies
-	err        int64
-	last       int64
+	value string
+	c     copies
+	err   int64
+	last  int64
 }
 
 func (t *topN) add(value string, home bool, at int64) {
@@ -102,7 +102,8 @@ func (t *topN) add(value string, home bool, at int64) {
 }
 
 // distinct is the number of distinct values seen, exact when no value was
-// evicted; otherwise a lower bound.
+// evicted; otherwise an upper bound (an evicted value that comes back is
+// counted again).
 func (t *topN) distinct() (int64, bool) {
 	if t == nil {
 		return 0, true
