@@ -348,6 +348,7 @@ type SuppressionStats struct {
 	Muted   int              // findings muted by this call
 	Expired []SuppressionUse // suppressions expired at cfg.AsOf: they muted nothing
 	Unused  []SuppressionUse // unexpired suppressions that matched no finding
+	Used    []SuppressionUse // unexpired suppressions that matched, with counts
 }
 
 // ApplySuppressions marks, in place, every finding matched by an unexpired
@@ -384,6 +385,8 @@ func ApplySuppressions(cfg Config, findings []Finding, sups []Suppression) Suppr
 			stats.Expired = append(stats.Expired, u)
 		case matched[j] == 0:
 			stats.Unused = append(stats.Unused, u)
+		default:
+			stats.Used = append(stats.Used, u)
 		}
 	}
 	return stats

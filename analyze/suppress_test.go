@@ -3,6 +3,7 @@ package analyze
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -163,9 +164,10 @@ func TestApplySuppressions(t *testing.T) {
 			matched: map[int]int{0: 3},
 		},
 		{
-			name:  "rule and account",
-			sups:  []Suppression{sup(RuleStaleKey, "222222222222", "", "", 0, "")},
-			muted: map[int]string{3: "r:stale-key2222222222220"},
+			name:    "rule and account",
+			sups:    []Suppression{sup(RuleStaleKey, "222222222222", "", "", 0, "")},
+			muted:   map[int]string{3: "r:stale-key2222222222220"},
+			matched: map[int]int{0: 1},
 		},
 		{
 			name:  "globs",
@@ -175,21 +177,24 @@ func TestApplySuppressions(t *testing.T) {
 			matched: map[int]int{0: 4, 1: 2},
 		},
 		{
-			name:  "key and slot never match per-user findings",
-			sups:  []Suppression{sup("", "", "", "AKIABBBBBBBBBBBBBBBB", 0, ""), sup("", acct, "ci-bot", "", 1, "")},
-			muted: map[int]string{1: "r:AKIABBBBBBBBBBBBBBBB0", 0: "r:111111111111ci-bot1"},
+			name:    "key and slot never match per-user findings",
+			sups:    []Suppression{sup("", "", "", "AKIABBBBBBBBBBBBBBBB", 0, ""), sup("", acct, "ci-bot", "", 1, "")},
+			muted:   map[int]string{1: "r:AKIABBBBBBBBBBBBBBBB0", 0: "r:111111111111ci-bot1"},
+			matched: map[int]int{0: 1, 1: 1},
 		},
 		{
-			name:   "unused suppressions are listed",
-			sups:   []Suppression{sup(RuleStaleKey, "", "nobody", "", 0, ""), sup("", "", "alice", "", 0, "2026-12-01")},
-			muted:  map[int]string{3: "r:alice0"},
-			unused: []int{0},
+			name:    "unused suppressions are listed",
+			sups:    []Suppression{sup(RuleStaleKey, "", "nobody", "", 0, ""), sup("", "", "alice", "", 0, "2026-12-01")},
+			muted:   map[int]string{3: "r:alice0"},
+			unused:  []int{0},
+			matched: map[int]int{0: 0, 1: 1},
 		},
 		{
-			name:  "date expiry: last nanosecond of the day still mutes",
-			asOf:  time.Date(2026, 11, 26, 23, 59, 59, 999999999, time.UTC),
-			sups:  []Suppression{sup("", "", "alice", "", 0, "2026-11-26")},
-			muted: map[int]string{3: "r:alice0"},
+			name:    "date expiry: last nanosecond of the day still mutes",
+			asOf:    time.Date(2026, 11, 26, 23, 59, 59, 999999999, time.UTC),
+			sups:    []Suppression{sup("", "", "alice", "", 0, "2026-11-26")},
+			muted:   map[int]string{3: "r:alice0"},
+			matched: map[int]int{0: 1},
 		},
 		{
 			name:    "date expiry: next day does not",
@@ -204,14 +209,14 @@ func TestApplySuppressions(t *testing.T) {
 			sups:    []Suppression{sup("", "", "alice", "", 0, "2026-11-26T08:00:00+01:00"), sup("", "", "bob", "", 0, "2026-11-26T06:59:59Z")},
 			muted:   map[int]string{3: "r:alice0"},
 			expired: []int{1},
-			matched: map[int]int{1: 1},
+			matched: map[int]int{0: 1, 1: 1},
 		},
 		{
 			name:    "expired one does not hide a later valid one",
 			sups:    []Suppression{sup("", "", "alice", "", 0, "2020-01-01"), sup(RuleStaleKey, "", "alice", "", 0, "")},
 			muted:   map[int]string{3: "r:stale-keyalice0"},
 			expired: []int{0},
-			matched: map[int]int{0: 1},
+			matched: map[int]int{0: 1, 1: 1},
 		},
 	}
 	for _, tt := range tests {
@@ -251,7 +256,10 @@ func TestApplySuppressions(t *testing.T) {
 			if got := fmt.Sprint(idx(stats.Unused)); got != fmt.Sprint(tt.unused) {
 				t.Errorf("unused = %s, want %v", got, tt.unused)
 			}
-			for _, u := range append(stats.Expired, stats.Unused...) {
+			if len(stats.Expired)+len(stats.Unused)+len(stats.Used) != len(tt.sups) {
+				t.Errorf("stats list %d+%d+%d suppressions, want %d", len(stats.Expired), len(stats.Unused), len(stats.Used), len(tt.sups))
+			}
+			for _, u := range slices.Concat(stats.Expired, stats.Unused, stats.Used) {
 				j := idx([]SuppressionUse{u})[0]
 				if want := tt.matched[j]; u.Matched != want {
 					t.Errorf("suppression %d matched %d, want %d", j, u.Matched, want)
