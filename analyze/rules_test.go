@@ -226,3 +226,31 @@ func TestRuleMetadata(t *testing.T) {
 		t.Errorf("stale-key ids: %+v", stale)
 	}
 }
+
+// TestDocRulesTable keeps the rules table of doc.go in step with RuleInfos.
+func TestDocRulesTable(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(doc), "\n")
+	for _, info := range RuleInfos() {
+		i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "//\t"+info.ID+" ") })
+		if i < 0 {
+			t.Errorf("doc.go rules table has no row for %s", info.ID)
+			continue
+		}
+		fields := strings.Fields(strings.TrimPrefix(lines[i], "//"))
+		want := []string{info.ID, info.Severity, orDash(info.CIS), orDash(info.SecurityHub)}
+		if len(fields) < 4 || !slices.Equal(fields[:4], want) {
+			t.Errorf("doc.go row %q, want it to start with %q", lines[i], want)
+		}
+	}
+}
+
+func orDash(ids []string) string {
+	if len(ids) == 0 {
+		return "-"
+	}
+	return strings.Join(ids, ",")
+}

@@ -54,7 +54,11 @@ type Suppression struct {
 }
 
 // Where locates s for messages, e.g. "muted.json:12 (suppressions[3])".
+// Without a line (a Suppression built in code) it is "file (suppressions[N])".
 func (s Suppression) Where() string {
+	if s.Line <= 0 {
+		return fmt.Sprintf("%s (suppressions[%d])", s.File, s.Index)
+	}
 	return fmt.Sprintf("%s:%d (suppressions[%d])", s.File, s.Line, s.Index)
 }
 
