@@ -41,6 +41,7 @@ type keyState struct {
 	usedCreated                    int64  // sessionContext.attributes.creationDate
 	usedRole, usedSourceIdentity   string // sessionIssuer.arn when it is a role; sourceIdentity
 	consoleMark                    bool   // a use carries a console-session marker
+	direct                         bool   // a use not invoked by an AWS service on the caller's behalf
 }
 
 // issueRec is what is kept of a successful issuing record.
@@ -205,6 +206,9 @@ func (b *Builder) addUse(st *keyState, c *columns, i int) {
 	}
 
 	invokedBy := c.s(cloudtrail.ColUIInvokedBy, i)
+	if invokedBy == "" {
+		st.direct = true
+	}
 	agent := c.s(cloudtrail.ColUserAgent, i)
 	if c.b(cloudtrail.ColSessionCredentialFromConsole, i) || invokedBy == signinService ||
 		agent == consoleAgent || agent == signinService {

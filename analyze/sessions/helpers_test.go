@@ -171,3 +171,6 @@ func mustSession(t *testing.T, r *Result, key string) Session {
 	}
 	return s
 }
+
+// fmtMap renders a map with sorted keys (fmt sorts map keys).
+func fmtMap(m any) string { return fmt.Sprint(m) }

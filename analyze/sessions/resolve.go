@@ -165,6 +165,9 @@ func (f *finisher) base(k string) *resolution {
 			}
 			return rs
 		}
+		if !st.direct {
+			return &resolution{kind: KindUnattributed, reason: ReasonForwarded}
+		}
 		return &resolution{kind: KindUnattributed, reason: ReasonUserNoConsole}
 	}
 	rs := &resolution{depth: 1}
@@ -250,8 +253,11 @@ func (f *finisher) session(k string, st *keyState, rs *resolution, recipients ma
 		UsedByARN:       st.usedARN,
 	}
 	var notes []string
-	if rs.note != "" {
+	switch {
+	case rs.note != "":
 		notes = append(notes, rs.note)
+	case rs.kind == KindUnattributed:
+		notes = append(notes, rs.reason)
 	}
 	if st.used {
 		s.FirstSeen, s.LastSeen = msTime(st.first), msTime(st.last)

@@ -104,7 +104,7 @@ func scenarios() []scenario {
 				assumed(call("x2", "2024-04-02T09:01:00Z", "PutObject"), acctB, "r", "s", "ASIAFOREIGNCALLER001").Set(ct.ColRecipientAccountID, acctC),
 				iamUser(call("x3", "2024-04-02T09:02:00Z", "ListUsers"), acctA, "alice", akia),
 			},
-			want: map[string]want{"ASIAFOREIGNCALLER001": {kind: KindUnattributed, account: acctB, count: 2}},
+			want: map[string]want{"ASIAFOREIGNCALLER001": {kind: KindUnattributed, account: acctB, count: 2, note: ReasonNoIssuer}},
 		},
 		{
 			name: "saml_and_web_identity",
@@ -179,13 +179,17 @@ func scenarios() []scenario {
 				assumed(call("n1", "2024-08-01T00:00:00Z", "ListBuckets"), acctA, "old-role", "sess", "ASIAISSUEDBEFORE0001"),
 				// IAM user session without console marker or GetSessionToken.
 				iamUser(call("n2", "2024-08-01T00:00:00Z", "ListBuckets"), acctA, "carol", "ASIAUSERNOMARKER0001"),
+				// Seen only in calls a service made on the user's behalf.
+				iamUser(call("n4", "2024-08-01T00:02:00Z", "GetSecretValue"), acctA, "dave", "ASIAFORWARDEDONLY001").
+					Set(ct.ColUIInvokedBy, "secretsmanager.amazonaws.com"),
 				// Issued by an unattributed key: unattributed too.
 				assumeRole(assumed(ev("n3", "2024-08-01T00:01:00Z", "AssumeRole"), acctA, "old-role", "sess", "ASIAISSUEDBEFORE0001"),
 					"arn:aws:iam::"+acctA+":role/next", "n", "ASIACHILDOFUNKNOWN01"),
 			},
 			want: map[string]want{
-				"ASIAISSUEDBEFORE0001": {kind: KindUnattributed, account: acctA, count: 2},
-				"ASIAUSERNOMARKER0001": {kind: KindUnattributed, account: acctA, count: 1},
+				"ASIAISSUEDBEFORE0001": {kind: KindUnattributed, account: acctA, count: 2, note: ReasonNoIssuer},
+				"ASIAUSERNOMARKER0001": {kind: KindUnattributed, account: acctA, count: 1, note: ReasonUserNoConsole},
+				"ASIAFORWARDEDONLY001": {kind: KindUnattributed, account: acctA, count: 1, note: ReasonForwarded},
 				"ASIACHILDOFUNKNOWN01": {kind: KindUnattributed, account: acctA, issuedBy: "AssumeRole", note: "issuing key ASIAISSUEDBEFORE0001 is unattributed"},
 			},
 		},
@@ -201,7 +205,7 @@ func scenarios() []scenario {
 				// A failed call signed with the key is still a call made with it.
 				assumed(call("f4", "2024-09-01T00:03:00Z", "TerminateInstances"), acctA, "x", "s", "ASIAGOODISSUE0000001").Set(ct.ColErrorCode, "UnauthorizedOperation"),
 			},
-			want: map[string]want{"ASIAGOODISSUE0000001": {kind: KindIAMUser, principal: userARN, rootKey: akia, depth: 1, account: acctA, issuedBy: "AssumeRole", count: 2}},
+			want:   map[string]want{"ASIAGOODISSUE0000001": {kind: KindIAMUser, principal: userARN, rootKey: akia, depth: 1, account: acctA, issuedBy: "AssumeRole", count: 2}},
 			absent: []string{"ASIAFAILEDNEVERISSUE"},
 		},
 		{

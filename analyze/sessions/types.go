@@ -123,6 +123,7 @@ func (u Unattributed) String() string {
 const (
 	ReasonNoIssuer      = "no issuing record in the input"
 	ReasonUserNoConsole = "IAM user or root session with no issuing record and no console marker"
+	ReasonForwarded     = "IAM user or root session seen only in calls AWS services made on its behalf"
 	ReasonParent        = "issuing key is unattributed"
 	ReasonCycle         = "issuance cycle"
 	ReasonUnknownIssuer = "issuing record names no principal"
