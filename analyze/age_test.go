@@ -47,9 +47,9 @@ func TestPhrases(t *testing.T) {
 }
 
 func TestConfigDefaults(t *testing.T) {
-	c := Config{AsOf: asOf, MaxUnused: Day}.withDefaults()
+	c := Config{AsOf: asOf, MaxUnused: Day}.WithDefaults()
 	if c.MaxKeyAge != 90*Day || c.MaxUnused != Day || c.MaxRotation != 7*Day {
-		t.Errorf("withDefaults = %+v", c)
+		t.Errorf("WithDefaults = %+v", c)
 	}
 	if err := (Config{AsOf: asOf, MaxRotation: -1}).Validate(); err == nil {
 		t.Error("negative max rotation accepted")

@@ -26,8 +26,9 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// withDefaults fills zero thresholds with DefaultConfig's.
-func (c Config) withDefaults() Config {
+// WithDefaults returns c with its zero thresholds replaced by
+// DefaultConfig's; rules of other packages use it as Evaluate does.
+func (c Config) WithDefaults() Config {
 	d := DefaultConfig(c.AsOf)
 	if c.MaxKeyAge <= 0 {
 		c.MaxKeyAge = d.MaxKeyAge

@@ -85,7 +85,7 @@ func EvaluateRecords(cfg Config, keys []arrow.Record) ([]Finding, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	views := make([]*KeyView, len(keys))
 	for i, rec := range keys {
 		v, err := NewKeyView(rec)
