@@ -165,3 +165,13 @@ func (r *rowBuilder) boolean(v bool) {
 	_, b := r.next()
 	b.(*array.BooleanBuilder).Append(v)
 }
+
+func (r *rowBuilder) optI64(v int64, valid bool) {
+	_, b := r.next()
+	ib := b.(*array.Int64Builder)
+	if !valid {
+		ib.AppendNull()
+		return
+	}
+	ib.Append(v)
+}
