@@ -18,6 +18,7 @@ type CSVWriter struct {
 	cw      *csv.Writer
 	proj    projection
 	row     []string
+	escape  bool
 	started bool
 	closed  bool
 }
@@ -34,9 +35,10 @@ func NewCSVWriter(w io.Writer, schema *arrow.Schema, opts Options) (*CSVWriter, 
 		return nil, fmt.Errorf("new csv writer: %w", err)
 	}
 	return &CSVWriter{
-		cw:   csv.NewWriter(w),
-		proj: proj,
-		row:  make([]string, len(proj.index)),
+		cw:     csv.NewWriter(w),
+		proj:   proj,
+		row:    make([]string, len(proj.index)),
+		escape: opts.EscapeFormulas,
 	}, nil
 }
 
@@ -69,7 +71,11 @@ func (w *CSVWriter) Write(rec arrow.Record) error {
 	n := int(rec.NumRows())
 	for r := 0; r < n; r++ {
 		for c, col := range cols {
-			w.row[c], _ = value(col, r)
+			s, kind := value(col, r)
+			if w.escape && kind == kindString && isFormula(s) {
+				s = "'" + s
+			}
+			w.row[c] = s
 		}
 		if err := w.cw.Write(w.row); err != nil {
 			return fmt.Errorf("write csv: %w", err)
@@ -95,4 +101,16 @@ func (w *CSVWriter) Close() error {
 		return fmt.Errorf("close csv: %w", err)
 	}
 	return nil
+}
+
+// isFormula reports whether a spreadsheet would treat s as a formula.
+func isFormula(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return true
+	}
+	return false
 }

@@ -66,6 +66,12 @@ type Options struct {
 	// when Color is true. Nil means SeverityColorize.
 	Colorize func(col, val string) string
 
+	// EscapeFormulas prefixes a ' to CSV string cells that begin with
+	// = + - @ tab or carriage return, so a spreadsheet opening the file
+	// does not evaluate attacker-controlled text (a user agent, say) as a
+	// formula. Off by default because it changes the data. CSV only.
+	EscapeFormulas bool
+
 	// Allocator is used for Parquet encoding and for projected records.
 	// Nil means memory.DefaultAllocator.
 	Allocator memory.Allocator

@@ -178,6 +178,33 @@ func TestCSVParses(t *testing.T) {
 
 // TestStreamingCSV writes many records through one writer and checks the
 // output is the header plus each record's rows in order.
+func TestCSVEscapeFormulas(t *testing.T) {
+	mem := checkedAlloc(t)
+	rows := []fixtureRow{
+		{user: ptr("=HYPERLINK(\"http://x\")"), severity: ptr("@SUM(A1)"), keys: ptr(int32(-3)), note: ptr("-2+3")},
+		{user: ptr("+1"), severity: ptr("safe"), keys: ptr(int32(4)), note: ptr("\tx")},
+	}
+	rec := buildRecord(t, mem, rows)
+	defer rec.Release()
+	for _, escape := range []bool{false, true} {
+		out, err := csv.NewReader(bytes.NewReader(writeAll(t, FormatCSV, Options{EscapeFormulas: escape}, rec))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := [][]string{{out[1][0], out[1][1], out[1][3], out[1][6]}, {out[2][0], out[2][1], out[2][3], out[2][6]}}
+		want := [][]string{{`=HYPERLINK("http://x")`, "@SUM(A1)", "-3", "-2+3"}, {"+1", "safe", "4", "\tx"}}
+		if escape {
+			// Strings are escaped; numbers (the int column's -3) are not.
+			want = [][]string{{`'=HYPERLINK("http://x")`, "'@SUM(A1)", "-3", "'-2+3"}, {"'+1", "safe", "4", "'\tx"}}
+		}
+		for i := range want {
+			if !slices.Equal(got[i], want[i]) {
+				t.Errorf("EscapeFormulas=%v row %d: got %q, want %q", escape, i, got[i], want[i])
+			}
+		}
+	}
+}
+
 func TestStreamingCSV(t *testing.T) {
 	mem := checkedAlloc(t)
 	var recs []arrow.Record
