@@ -39,6 +39,7 @@ func run(args []string, stderr io.Writer) error {
 	truth := fs.String("truth", "", "write the temporary-key ground truth CSV here")
 	truthKeys := fs.String("truth-keys", "", "write the AKIA key ground truth CSV here")
 	quiet := fs.Bool("q", false, "do not print statistics")
+	statsFile := fs.String("stats", "", "write corpus statistics (key=value lines) here")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,6 +66,16 @@ func run(args []string, stderr io.Writer) error {
 	}
 	if err := writeWith(*truthKeys, g.WriteKeyTruth); err != nil {
 		return err
+	}
+	if *statsFile != "" {
+		err := writeWith(*statsFile, func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, "files=%d\nevents=%d\nduplicates=%d\ntemporary_keys=%d\nakia_keys=%d\nextra_files=%d\njson_bytes=%d\ngzip_bytes=%d\nseconds=%.3f\n",
+				st.Files, st.Events, st.Duplicates, st.Sessions, st.AKIAKeys, st.ExtraFiles, st.JSONBytes, st.GzipBytes, time.Since(began).Seconds())
+			return err
+		})
+		if err != nil {
+			return err
+		}
 	}
 	if !*quiet {
 		el := time.Since(began).Seconds()

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# bench.sh: end-to-end benchmark of keyaudit on a synthetic CloudTrail
+# corpus (see docs/BENCH.md). Every setting is an environment variable:
+#
+#   BENCH_DIR      cache and results           (/tmp/keyaudit-bench)
+#   BENCH_EVENTS   records in the corpus       (1000000)
+#   BENCH_FILES    log files                   (800)
+#   BENCH_ACCOUNTS accounts                    (8)
+#   BENCH_SEED     generator seed              (1)
+#   BENCH_AS_OF    --as-of for `keys`          (2026-11-01)
+#   BENCH_SCALE    N>1: also run keys/sessions on an N-times larger corpus
+#                  and compare peak RSS        (unset)
+#   BENCH_DUCKDB   0: skip the DuckDB baseline (1)
+#   BENCH_GOTEST   1: run the Go ingest benchmarks (default: only when not
+#                  run from make, whose bench target runs them itself)
+#   KEYAUDIT       keyaudit binary             (./bin/keyaudit)
+#
+# The corpus is generated once per (events, files, accounts, seed,
+# generator build) and reused from BENCH_DIR.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BENCH_DIR=${BENCH_DIR:-/tmp/keyaudit-bench}
+EVENTS=${BENCH_EVENTS:-1000000}
+FILES=${BENCH_FILES:-800}
+ACCOUNTS=${BENCH_ACCOUNTS:-8}
+SEED=${BENCH_SEED:-1}
+AS_OF=${BENCH_AS_OF:-2026-11-01}
+SCALE=${BENCH_SCALE:-1}
+KEYAUDIT=${KEYAUDIT:-./bin/keyaudit}
+GO=${GO:-go}
+
+mkdir -p "$BENCH_DIR/tools" "$BENCH_DIR/out"
+TOOLS=$BENCH_DIR/tools
+"$GO" build -o "$TOOLS/ctgen" ./cmd/ctgen
+"$GO" build -o "$TOOLS/rss" ./cmd/rss
+RSS=$TOOLS/rss
+GENID=$(sha256sum "$TOOLS/ctgen" | cut -c1-12)
+RESULTS=$BENCH_DIR/results.txt
+: >"$RESULTS"
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+# corpus EVENTS FILES: print the directory of a complete corpus, generating
+# it (and measuring the generator) when it is not cached.
+corpus() {
+	local ev=$1 nf=$2
+	local name=corpus-e$ev-f$nf-a$ACCOUNTS-s$SEED-g$GENID
+	local dir=$BENCH_DIR/$name
+	# Metadata lives beside the corpus, never inside it, so that keyaudit
+	# does not mistake the truth CSVs for credential reports.
+	if [ ! -f "$dir.meta/complete" ]; then
+		# Drop corpora of the same shape made by another generator build.
+		rm -rf "$BENCH_DIR"/corpus-e"$ev"-f"$nf"-a"$ACCOUNTS"-s"$SEED"-g*
+		mkdir -p "$dir.meta"
+		log "generating $ev events in $nf files under $dir"
+		"$RSS" -label "ctgen|$ev|0" -o "$RESULTS" -- "$TOOLS/ctgen" -q -out "$dir" -events "$ev" -files "$nf" \
+			-accounts "$ACCOUNTS" -seed "$SEED" -stats "$dir.meta/stats" -truth "$dir.meta/truth.csv" \
+			-truth-keys "$dir.meta/truth-keys.csv" >&2
+		touch "$dir.meta/complete"
+	else
+		log "reusing $dir"
+	fi
+	printf '%s\n' "$dir"
+}
+
+stat_of() { sed -n "s/^$2=//p" "$1.meta/stats"; }
+
+# measure LABEL EVENTS BYTES CMD...: run CMD under rss, stdout discarded.
+measure() {
+	local label=$1 ev=$2 by=$3
+	shift 3
+	log "running $label"
+	"$RSS" -label "$label|$ev|$by" -o "$RESULTS" -- "$@" >/dev/null || log "$label exited with status $?"
+}
+
+has_cmd() { [ -x "$KEYAUDIT" ] && "$KEYAUDIT" "$1" --help >/dev/null 2>&1; }
+
+run_suite() { # DIR SUFFIX
+	local dir=$1 sfx=$2
+	local ev by list n half
+	ev=$(stat_of "$dir" events)
+	by=$(stat_of "$dir" json_bytes)
+	list=$BENCH_DIR/files$sfx.txt
+	find "$dir/AWSLogs" -path '*/CloudTrail/*' -name '*.json.gz' | LC_ALL=C sort >"$list"
+	n=$(wc -l <"$list")
+	half=$(((n + 1) / 2))
+	# Warm the page cache so every run reads from memory.
+	xargs cat <"$list" >/dev/null
+	if [ -z "$sfx" ]; then
+		measure "zcat-1" "$ev" "$by" sh -c 'xargs zcat <"$1"' sh "$list"
+		measure "zcat-2" "$ev" "$by" sh -c 'xargs -P2 -n "$2" zcat <"$1"' sh "$list" "$half"
+	fi
+	if has_cmd keys; then
+		measure "keys$sfx" "$ev" "$by" "$KEYAUDIT" keys -f csv -q --as-of "$AS_OF" -o "$BENCH_DIR/out/keys$sfx.csv" "$dir"
+	else
+		log "$KEYAUDIT has no 'keys' command (or is missing); skipping keys"
+	fi
+	if has_cmd sessions; then
+		measure "sessions$sfx" "$ev" "$by" "$KEYAUDIT" sessions -f csv -q -o "$BENCH_DIR/out/sessions$sfx.csv" "$dir"
+	else
+		log "$KEYAUDIT has no 'sessions' command (or is missing); skipping sessions"
+	fi
+}
+
+CORPUS=$(corpus "$EVENTS" "$FILES")
+run_suite "$CORPUS" ""
+
+# DuckDB baseline: group every event by userIdentity.accessKeyId, 2 threads.
+if [ "${BENCH_DUCKDB:-1}" != 0 ]; then
+	. scripts/duckdb-lib.sh
+	if duckdb_available; then
+		glob="$CORPUS/AWSLogs/*/CloudTrail/*/*/*/*/*.json.gz"
+		sql="select count(*) as keys, sum(n) as events from (
+		  select r.userIdentity.accessKeyId as k, count(*) as n, min(r.eventTime) as first, max(r.eventTime) as last
+		  from (select unnest(Records) as r from read_json('$glob', format = 'auto', maximum_object_size = 536870912,
+		        columns = {Records: 'STRUCT(eventTime VARCHAR, userIdentity STRUCT(accessKeyId VARCHAR))[]'}))
+		  group by k)"
+		measure "duckdb-2t" "$(stat_of "$CORPUS" events)" "$(stat_of "$CORPUS" json_bytes)" \
+			env DUCKDB_THREADS=2 node scripts/duckdb-query.cjs "$sql"
+		DUCKDB_THREADS=2 node scripts/duckdb-query.cjs "$sql" >"$BENCH_DIR/out/duckdb.tsv" 2>&1 || true
+	fi
+fi
+
+if [ "$SCALE" -gt 1 ] 2>/dev/null; then
+	BIG=$(corpus $((EVENTS * SCALE)) $((FILES * SCALE)))
+	run_suite "$BIG" "-x$SCALE"
+fi
+
+if [ "${BENCH_GOTEST:-}" = 1 ] || { [ -z "${MAKELEVEL:-}" ] && [ "${BENCH_GOTEST:-}" != 0 ]; }; then
+	if ls ingest/*/*_test.go >/dev/null 2>&1 && grep -qs '^func Benchmark' ingest/*/*_test.go ingest/*_test.go; then
+		log "running go test -bench ./ingest/..."
+		"$GO" test -run '^$' -bench . -benchtime 3x ./ingest/... >"$BENCH_DIR/gobench.txt" 2>&1 || log "go test -bench failed (see $BENCH_DIR/gobench.txt)"
+	fi
+fi
+
+# Report.
+echo
+echo "corpus: $CORPUS"
+printf '  %s events in %s files, %.1f MB JSON, %.1f MB gzip, %s temporary keys\n' \
+	"$(stat_of "$CORPUS" events)" "$(stat_of "$CORPUS" files)" \
+	"$(awk "BEGIN{print $(stat_of "$CORPUS" json_bytes)/1e6}")" "$(awk "BEGIN{print $(stat_of "$CORPUS" gzip_bytes)/1e6}")" \
+	"$(stat_of "$CORPUS" temporary_keys)"
+echo
+awk '
+{
+	split($1, l, "|"); name = l[1]; ev = l[2]; by = l[3]
+	for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+	names[++n] = name; wall[name] = v["wall_s"]; cpu[name] = v["user_s"] + v["sys_s"]
+	rss[name] = v["maxrss_kb"] / 1024; evs[name] = ev; bys[name] = by; ex[name] = v["exit"]
+}
+END {
+	printf "%-16s %9s %9s %6s %12s %9s %9s %9s %9s %5s\n", "step", "wall_s", "cpu_s", "cpu%", "events/s", "MB/s", "rss_MB", "x_zcat1", "x_zcat2", "exit"
+	for (i = 1; i <= n; i++) {
+		s = names[i]; w = wall[s] + 0
+		eps = (w > 0 && evs[s] > 0) ? sprintf("%.0f", evs[s] / w) : "-"
+		mbs = (w > 0 && bys[s] > 0) ? sprintf("%.1f", bys[s] / 1e6 / w) : "-"
+		r1 = (s != "ctgen" && wall["zcat-1"] > 0) ? sprintf("%.2f", w / wall["zcat-1"]) : "-"
+		r2 = (s != "ctgen" && wall["zcat-2"] > 0) ? sprintf("%.2f", w / wall["zcat-2"]) : "-"
+		printf "%-16s %9.2f %9.2f %6.0f %12s %9s %9.1f %9s %9s %5s\n", s, w, cpu[s], (w > 0 ? 100 * cpu[s] / w : 0), eps, mbs, rss[s], r1, r2, ex[s]
+	}
+}' "$RESULTS"
+echo
+echo "x_zcat1 / x_zcat2: wall time relative to decompressing the same files with 1 / 2 zcat processes (lower is better)."
+for f in "$BENCH_DIR"/out/*.csv; do
+	[ -f "$f" ] && printf '%s: %s rows\n' "$(basename "$f")" "$(($(wc -l <"$f") - 1))"
+done
+[ -f "$CORPUS.meta/truth.csv" ] && printf 'truth: %s temporary keys (%s)\n' "$(($(wc -l <"$CORPUS.meta/truth.csv") - 1))" "$CORPUS.meta/truth.csv"
+[ -f "$BENCH_DIR/out/duckdb.tsv" ] && { echo "duckdb:"; cat "$BENCH_DIR/out/duckdb.tsv"; }
+[ -f "$BENCH_DIR/gobench.txt" ] && { echo "go benchmarks:"; grep -E '^(Benchmark|ok|FAIL|---)' "$BENCH_DIR/gobench.txt" || true; }
+echo "raw measurements: $RESULTS"
