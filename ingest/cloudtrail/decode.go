@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v15/arrow"
-	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 )
 
@@ -99,11 +98,7 @@ type Decoder struct {
 
 	Stats Stats
 
-	b     *array.RecordBuilder
-	str   [NumColumns]*array.BinaryBuilder
-	ts    [NumColumns]*array.TimestampBuilder
-	bl    [NumColumns]*array.BooleanBuilder
-	rows  int
+	cols  *columns
 	s     scanner
 	inner scanner
 	row   row
@@ -119,30 +114,19 @@ type Decoder struct {
 
 // NewDecoder returns a Decoder whose records are allocated from mem.
 func NewDecoder(mem memory.Allocator) *Decoder {
-	d := &Decoder{b: array.NewRecordBuilder(mem, EventSchema)}
-	for i := 0; i < NumColumns; i++ {
-		switch fb := d.b.Field(i).(type) {
-		case *array.StringBuilder:
-			d.str[i] = fb.BinaryBuilder
-		case *array.TimestampBuilder:
-			d.ts[i] = fb
-		case *array.BooleanBuilder:
-			d.bl[i] = fb
-		}
-	}
-	return d
+	return &Decoder{cols: newColumns(mem)}
 }
 
-// Release frees the builder; buffered rows not flushed are lost.
-func (d *Decoder) Release() { d.b.Release() }
+// Release drops the buffered rows that were not flushed. Buffers are plain
+// Go memory until a record is built, so there is nothing else to free.
+func (d *Decoder) Release() { d.cols.reset() }
 
 // Flush emits the buffered rows, if any.
 func (d *Decoder) Flush() error {
-	if d.rows == 0 {
+	if d.cols.n == 0 {
 		return nil
 	}
-	d.rows = 0
-	rec := d.b.NewRecord()
+	rec := d.cols.record()
 	if d.Emit == nil {
 		rec.Release()
 		return nil
@@ -378,32 +362,11 @@ func (d *Decoder) reject(err error) {
 func (d *Decoder) appendRow() {
 	r := &d.row
 	for i := 0; i < NumColumns; i++ {
-		switch colKind[i] {
-		case kindString:
-			v := r.str[i]
-			if len(v) == 0 {
-				d.str[i].AppendNull()
-				continue
-			}
-			if !utf8.Valid(v) {
-				v = bytes.ToValidUTF8(v, []byte("\uFFFD"))
-			}
-			d.str[i].Append(v)
-		case kindTime:
-			if r.set[i] {
-				d.ts[i].Append(arrow.Timestamp(r.num[i]))
-			} else {
-				d.ts[i].AppendNull()
-			}
-		case kindBool:
-			if r.set[i] {
-				d.bl[i].Append(r.bits[i])
-			} else {
-				d.bl[i].AppendNull()
-			}
+		if colKind[i] == kindString && len(r.str[i]) > 0 && !utf8.Valid(r.str[i]) {
+			r.str[i] = bytes.ToValidUTF8(r.str[i], []byte("\uFFFD"))
 		}
 	}
-	d.rows++
+	d.cols.appendRow(r)
 }
 
 // field maps a key of a nested object to a column (col >= 0) or to a

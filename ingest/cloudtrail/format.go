@@ -194,8 +194,11 @@ func (d *Decoder) DecodeFile(data []byte, f Format) (inputErr, fatal error) {
 	return nil, nil
 }
 
+// maxBatchBytes bounds the string bytes of one record (offsets are int32).
+const maxBatchBytes = 1 << 29
+
 func (d *Decoder) maybeFlush() error {
-	if d.rows >= d.batchRows() {
+	if d.cols.n >= d.batchRows() || d.cols.bytes >= maxBatchBytes {
 		return d.Flush()
 	}
 	return nil

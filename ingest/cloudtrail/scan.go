@@ -1,8 +1,10 @@
 package cloudtrail
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -102,6 +104,17 @@ func (s *scanner) str() (raw []byte, esc bool, ok bool) {
 	i := s.pos + 1
 	start := i
 	for {
+		// Eight bytes at a time: stop at the first '"', '\\' or control
+		// byte (SWAR; false positives only above the first true one).
+		for i+8 <= len(b) {
+			v := binary.LittleEndian.Uint64(b[i:])
+			m := hasZeroByte(v^(lsb*'"')) | hasZeroByte(v^(lsb*'\\')) | ((v - lsb*0x20) &^ v & msb)
+			if m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
 		for i < len(b) && !strStop[b[i]] {
 			i++
 		}
@@ -138,6 +151,13 @@ func (s *scanner) str() (raw []byte, esc bool, ok bool) {
 		}
 	}
 }
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+func hasZeroByte(v uint64) uint64 { return (v - lsb) &^ v & msb }
 
 func isHex4(b []byte) bool {
 	for _, c := range b[:4] {
