@@ -1,0 +1,304 @@
+package inventory
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+
+	"github.com/keyaudit/keyaudit/analyze/keyid"
+	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
+)
+
+// Bounds of an Activity, per key: distinct values kept per dimension (the
+// rest are counted under OtherValue) and lifecycle events kept.
+const (
+	MaxDistinct  = 10_000
+	MaxLifecycle = 10_000
+	OtherValue   = "(other)"
+)
+
+// Activity collects, for a few given keys (AKIA or ASIA), everything the
+// logs say about them: for `keyaudit trace` and `whois`. It is an event
+// consumer like Builder: Add is called from one goroutine and does not
+// retain the record. Memory is bounded per key (MaxDistinct,
+// MaxLifecycle).
+type Activity struct {
+	traces     map[string]*trace
+	recipients map[string]bool
+}
+
+// Trace is what the logs say about one key. Counts are sorted by count
+// (highest first), then value; lifecycle events by time.
+type Trace struct {
+	AccessKeyID string
+	Info        keyid.Info // zero when the ID does not decode
+	DecodeError string
+
+	Calls             int64     // distinct API calls signed with the key (cross-account copies counted once; see copies)
+	FirstUse, LastUse time.Time // zero when never used in the logs
+	Accounts          []Count   // userIdentity.accountId of the calls
+	Principals        []Count   // userIdentity.arn
+	IdentityTypes     []Count   // userIdentity.type
+	Services          []Count   // eventSource
+	Regions           []Count   // awsRegion
+	EventNames        []Count
+	SourceIPs         []Count
+	UserAgents        []Count
+	ErrorCodes        []Count // calls that failed, by errorCode
+	Recipients        []Count // accounts whose trails logged the calls (every copy)
+	Lifecycle         []LifecycleEvent
+	LifecycleDropped  int  // lifecycle events beyond MaxLifecycle
+	Truncated         bool // some dimension had more than MaxDistinct values
+}
+
+// LifecycleEvent is one event that created, changed, deleted or issued
+// the key, successful or not.
+type LifecycleEvent struct {
+	Time      time.Time
+	EventName string // CreateAccessKey, UpdateAccessKey, DeleteAccessKey, AssumeRole, GetSessionToken, …
+	Action    string // created, status Active, status Inactive, deleted, issued; "… failed" when ErrorCode is set
+	By        string // userIdentity.arn of the caller ("" when absent)
+	SourceIP  string
+	ErrorCode string // "" when the call succeeded
+	Detail    string // target user, assumed role, expiry
+	EventID   string
+}
+
+type trace struct {
+	id         string
+	info       keyid.Info
+	decErr     string
+	account    evidence
+	calls      copies
+	first      int64
+	last       int64
+	dims       [numDims]map[string]*copies
+	recipients map[string]int64
+	truncated  bool
+	life       []LifecycleEvent
+	lifeSeen   map[string]bool
+	dropped    int
+}
+
+const (
+	dimAccount = iota
+	dimPrincipal
+	dimType
+	dimService
+	dimRegion
+	dimEvent
+	dimIP
+	dimAgent
+	dimError
+	numDims
+)
+
+// NewActivity returns an Activity for the given key IDs (duplicates and
+// empty strings ignored).
+func NewActivity(keys []string) *Activity {
+	a := &Activity{traces: map[string]*trace{}, recipients: map[string]bool{}}
+	for _, id := range keys {
+		if id == "" || a.traces[id] != nil {
+			continue
+		}
+		t := &trace{id: id, recipients: map[string]int64{}, lifeSeen: map[string]bool{}}
+		if info, err := keyid.Decode(id); err != nil {
+			t.decErr = err.Error()
+		} else {
+			t.info = info
+		}
+		for i := range t.dims {
+			t.dims[i] = map[string]*copies{}
+		}
+		a.traces[id] = t
+	}
+	return a
+}
+
+// Add folds the events of rec (schema cloudtrail.EventSchema). It does not
+// retain rec. It fails, wrapping ErrEventSchema, on another schema.
+func (a *Activity) Add(rec arrow.Record) error {
+	ev, err := newEvents(rec)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < ev.n; i++ {
+		at := ev.t(ct.ColEventTime, i)
+		recipient := ev.s(ct.ColRecipientAccountID, i)
+		if recipient != "" && !a.recipients[recipient] {
+			a.recipients[strings.Clone(recipient)] = true
+		}
+		if t := a.traces[ev.s(ct.ColUIAccessKeyID, i)]; t != nil {
+			t.use(ev, i, at, recipient)
+		}
+		for _, col := range [...]int{ct.ColRespAccessKeyID, ct.ColReqAccessKeyID, ct.ColRespCredentialsAccessKeyID} {
+			if t := a.traces[ev.s(col, i)]; t != nil {
+				t.lifecycle(ev, i, at, col)
+			}
+		}
+	}
+	return nil
+}
+
+func (t *trace) use(ev *events, i int, at int64, recipient string) {
+	caller := ev.s(ct.ColUIAccountID, i)
+	home := recipient == "" || caller == "" || recipient == caller
+	t.account.offer(caller, at)
+	t.calls.add(home)
+	if t.first == 0 || at < t.first {
+		t.first = at
+	}
+	t.last = max(t.last, at)
+	vals := [numDims]string{
+		dimAccount:   caller,
+		dimPrincipal: ev.s(ct.ColUIARN, i),
+		dimType:      ev.s(ct.ColUIType, i),
+		dimService:   ev.s(ct.ColEventSource, i),
+		dimRegion:    ev.s(ct.ColAWSRegion, i),
+		dimEvent:     ev.s(ct.ColEventName, i),
+		dimIP:        ev.s(ct.ColSourceIPAddress, i),
+		dimAgent:     ev.s(ct.ColUserAgent, i),
+		dimError:     ev.s(ct.ColErrorCode, i),
+	}
+	for d, v := range vals {
+		if d == dimError && v == "" {
+			continue
+		}
+		m := t.dims[d]
+		c := m[v]
+		if c == nil {
+			if len(m) >= MaxDistinct {
+				t.truncated = true
+				v = OtherValue
+				c = m[v]
+			}
+			if c == nil {
+				c = &copies{}
+				m[strings.Clone(v)] = c
+			}
+		}
+		c.add(home)
+	}
+	r := recipient
+	if _, ok := t.recipients[r]; !ok && len(t.recipients) >= MaxDistinct {
+		r, t.truncated = OtherValue, true
+	}
+	if _, ok := t.recipients[r]; !ok {
+		r = strings.Clone(r)
+	}
+	t.recipients[r]++
+}
+
+func (t *trace) lifecycle(ev *events, i int, at int64, col int) {
+	name := ev.s(ct.ColEventName, i)
+	var action, detail string
+	switch {
+	case col == ct.ColRespAccessKeyID && name == "CreateAccessKey":
+		action, detail = "created", userDetail(ev, i)
+	case col == ct.ColReqAccessKeyID && name == "UpdateAccessKey":
+		action, detail = "status "+ev.s(ct.ColReqStatus, i), userDetail(ev, i)
+	case col == ct.ColReqAccessKeyID && name == "DeleteAccessKey":
+		action, detail = "deleted", userDetail(ev, i)
+	case col == ct.ColRespCredentialsAccessKeyID:
+		action = "issued"
+		var parts []string
+		if r := ev.s(ct.ColRespAssumedRoleARN, i); r != "" {
+			parts = append(parts, "as "+r)
+		}
+		if x := ev.t(ct.ColRespCredentialsExpiration, i); x != 0 {
+			parts = append(parts, "expires "+msTime(x).Format(time.RFC3339))
+		}
+		detail = strings.Join(parts, ", ")
+	default:
+		return
+	}
+	if ev.s(ct.ColErrorCode, i) != "" {
+		action = failed[action]
+		if action == "" {
+			action = "status change failed"
+		}
+	}
+	id := ev.s(ct.ColSharedEventID, i)
+	if id == "" {
+		id = ev.s(ct.ColEventID, i)
+	}
+	if id != "" {
+		if t.lifeSeen[id] {
+			return // the same call logged in another account
+		}
+		if len(t.life) < MaxLifecycle {
+			t.lifeSeen[strings.Clone(id)] = true
+		}
+	}
+	if len(t.life) >= MaxLifecycle {
+		t.dropped++
+		return
+	}
+	t.life = append(t.life, LifecycleEvent{
+		Time:      msTime(at),
+		EventName: strings.Clone(name),
+		Action:    action,
+		By:        strings.Clone(ev.s(ct.ColUIARN, i)),
+		SourceIP:  strings.Clone(ev.s(ct.ColSourceIPAddress, i)),
+		ErrorCode: strings.Clone(ev.s(ct.ColErrorCode, i)),
+		Detail:    detail,
+		EventID:   strings.Clone(ev.s(ct.ColEventID, i)),
+	})
+}
+
+// failed names a lifecycle action whose call failed.
+var failed = map[string]string{
+	"created":         "create failed",
+	"status Active":   "activate failed",
+	"status Inactive": "deactivate failed",
+	"deleted":         "delete failed",
+	"issued":          "issue failed",
+}
+
+func userDetail(ev *events, i int) string {
+	if u := ev.targetUser(i); u != "" {
+		return "user " + strings.Clone(u)
+	}
+	return ""
+}
+
+// Traces returns one Trace per requested key, sorted by key ID; a key the
+// logs never mention has a Trace with no calls and no lifecycle.
+func (a *Activity) Traces() []Trace {
+	var out []Trace
+	for _, t := range a.traces {
+		in := a.recipients[t.account.v]
+		tr := Trace{
+			AccessKeyID: t.id, Info: t.info, DecodeError: t.decErr,
+			Calls: t.calls.n(in), FirstUse: msTime(t.first), LastUse: msTime(t.last),
+			Truncated: t.truncated, LifecycleDropped: t.dropped,
+		}
+		counts := func(d int) []Count {
+			var cs []Count
+			for v, c := range t.dims[d] {
+				if n := c.n(in); n > 0 {
+					cs = append(cs, Count{Value: v, N: n})
+				}
+			}
+			sortCounts(cs)
+			return cs
+		}
+		tr.Accounts, tr.Principals, tr.IdentityTypes = counts(dimAccount), counts(dimPrincipal), counts(dimType)
+		tr.Services, tr.Regions, tr.EventNames = counts(dimService), counts(dimRegion), counts(dimEvent)
+		tr.SourceIPs, tr.UserAgents, tr.ErrorCodes = counts(dimIP), counts(dimAgent), counts(dimError)
+		for r, n := range t.recipients {
+			tr.Recipients = append(tr.Recipients, Count{Value: r, N: n})
+		}
+		sortCounts(tr.Recipients)
+		tr.Lifecycle = slices.Clone(t.life)
+		slices.SortFunc(tr.Lifecycle, func(x, y LifecycleEvent) int {
+			return cmp.Or(x.Time.Compare(y.Time), strings.Compare(x.EventName, y.EventName), strings.Compare(x.EventID, y.EventID))
+		})
+		out = append(out, tr)
+	}
+	slices.SortFunc(out, func(x, y Trace) int { return strings.Compare(x.AccessKeyID, y.AccessKeyID) })
+	return out
+}

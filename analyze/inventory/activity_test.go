@@ -1,0 +1,106 @@
+package inventory
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
+)
+
+func renderTraces(ts []Trace) string {
+	var sb strings.Builder
+	for _, t := range ts {
+		fmt.Fprintf(&sb, "key %s kind=%s account=%q note=%q err=%q\n", t.AccessKeyID, t.Info.Kind.Prefix, t.Info.Account, t.Info.AccountNote, t.DecodeError)
+		fmt.Fprintf(&sb, "  calls %d first %s last %s truncated %v dropped %d\n", t.Calls, fmtTime(t.FirstUse), fmtTime(t.LastUse), t.Truncated, t.LifecycleDropped)
+		for _, d := range []struct {
+			name string
+			cs   []Count
+		}{{"accounts", t.Accounts}, {"principals", t.Principals}, {"types", t.IdentityTypes}, {"services", t.Services},
+			{"regions", t.Regions}, {"events", t.EventNames}, {"ips", t.SourceIPs}, {"agents", t.UserAgents},
+			{"errors", t.ErrorCodes}, {"recipients", t.Recipients}} {
+			fmt.Fprintf(&sb, "  %s: %s\n", d.name, FormatCounts(d.cs))
+		}
+		for _, l := range t.Lifecycle {
+			fmt.Fprintf(&sb, "  %s %s %s by=%s ip=%s err=%s detail=%q\n", fmtTime(l.Time), l.EventName, l.Action, l.By, l.SourceIP, l.ErrorCode, l.Detail)
+		}
+	}
+	return sb.String()
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Format(time.RFC3339)
+}
+
+func TestActivity(t *testing.T) {
+	kUser := keyOf("AKIA", acctA, 41)
+	asia := keyOf("ASIA", acctB, 42)
+	assume := call(at(time.Hour), acctA, "alice", k1)
+	assume.Set(ct.ColEventSource, "sts.amazonaws.com")
+	assume.Set(ct.ColEventName, "AssumeRole")
+	assume.Set(ct.ColReqRoleARN, "arn:aws:iam::"+acctB+":role/deploy")
+	assume.Set(ct.ColRespCredentialsAccessKeyID, asia)
+	assume.Set(ct.ColRespAssumedRoleARN, "arn:aws:sts::"+acctB+":assumed-role/deploy/ci")
+	assume.Set(ct.ColRespCredentialsExpiration, at(2*time.Hour))
+	assume.Set(ct.ColSharedEventID, "shared-assume")
+	roleUse := func(when time.Time, svc, errCode string) *ct.Event {
+		e := call(when, acctB, "", asia)
+		e.Set(ct.ColUIType, "AssumedRole")
+		e.Set(ct.ColUIUserName, "")
+		e.Set(ct.ColUIARN, "arn:aws:sts::"+acctB+":assumed-role/deploy/ci")
+		e.Set(ct.ColEventSource, svc)
+		e.Set(ct.ColErrorCode, errCode)
+		return e
+	}
+	useCopy := shared(call(at(3*time.Hour), acctA, "bob", kUser), "s-use")
+	evs := []*ct.Event{
+		created(at(0), acctA, "admin", kAdmin, "bob", kUser, at(0)),
+		useCopy,
+		copyIn(useCopy, acctB, "copy-in-b"),
+		with(call(at(4*time.Hour), acctA, "bob", kUser), ct.ColAWSRegion, "eu-west-1"),
+		updated(at(5*time.Hour), acctA, "admin", kAdmin, "bob", kUser, "Inactive"),
+		with(deleted(at(6*time.Hour), acctA, "bob", kUser, "", kUser), ct.ColErrorCode, "AccessDenied"),
+		deleted(at(7*time.Hour), acctA, "admin", kAdmin, "bob", kUser),
+		assume,
+		copyIn(assume, acctB, "assume-in-b"),
+		roleUse(at(90*time.Minute), "s3.amazonaws.com", ""),
+		roleUse(at(91*time.Minute), "ec2.amazonaws.com", "UnauthorizedOperation"),
+		call(at(0), acctA, "zed", k3), // another key: ignored
+	}
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	a := NewActivity([]string{kUser, asia, kUser, "", "AKIAIOSFODNN7EXAMPLE"})
+	rec := record(mem, evs...)
+	defer rec.Release()
+	if err := a.Add(rec); err != nil {
+		t.Fatal(err)
+	}
+	ts := a.Traces()
+	if len(ts) != 3 {
+		t.Fatalf("%d traces, want 3", len(ts))
+	}
+	got := renderTraces(ts)
+	golden(t, "activity.golden", got)
+	for _, tr := range ts {
+		switch tr.AccessKeyID {
+		case kUser:
+			if tr.Calls != 2+1 || len(tr.Lifecycle) != 4 { // 2 uses + the failed self-delete; created/updated/deleted by admin
+				t.Errorf("user key: %d calls, %d lifecycle events", tr.Calls, len(tr.Lifecycle))
+			}
+		case asia:
+			if tr.Calls != 2 || len(tr.Lifecycle) != 1 || tr.Lifecycle[0].Action != "issued" || tr.Info.Account != acctB {
+				t.Errorf("ASIA key: %+v", tr)
+			}
+		case "AKIAIOSFODNN7EXAMPLE":
+			if tr.Calls != 0 || len(tr.Lifecycle) != 0 {
+				t.Errorf("unseen key: %+v", tr)
+			}
+		}
+	}
+}
