@@ -1,0 +1,151 @@
+package inventory
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/keyaudit/keyaudit/analyze"
+	"github.com/keyaudit/keyaudit/ingest"
+)
+
+type sinkFunc func(arrow.Record) error
+
+func (f sinkFunc) Events(rec arrow.Record) error { return f(rec) }
+
+// datasetsDir finds the shared sample data: $KEYAUDIT_DATASETS, else
+// ../shared/datasets beside the directory holding go.mod. It skips the test
+// when neither exists.
+func datasetsDir(t *testing.T) string {
+	t.Helper()
+	if d := os.Getenv("KEYAUDIT_DATASETS"); d != "" {
+		if _, err := os.Stat(d); err == nil {
+			return d
+		}
+		t.Skipf("KEYAUDIT_DATASETS=%s does not exist", d)
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("no go.mod above the test directory; sample datasets not located")
+		}
+		dir = parent
+	}
+	d := filepath.Join(dir, "..", "shared", "datasets")
+	if _, err := os.Stat(d); err != nil {
+		t.Skipf("sample datasets not found at %s", d)
+	}
+	return d
+}
+
+// TestInvictusDataset runs the real Invictus IR log (a Stratus Red Team
+// simulation, 2,900 events) through the ingest engine into a Builder and
+// an Activity. Its account IDs were pseudonymised: the events say
+// 123837392027, while every valid current-generation key ID decodes to
+// 218007301253, and bert-jan's long-term key was rewritten to a value that
+// is not base32.
+func TestInvictusDataset(t *testing.T) {
+	dir := filepath.Join(datasetsDir(t), "cloudtrail", "invictus-ir-aws-dataset")
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	b := New(Options{})
+	const backdoor, bertjan, benjamin = "AKIATFQR7NSC3ZO6PKAZ", "AKIATFQR7NSC8Q4X20BJ", "AKIATFQR7NSCUXC3DDDP"
+	act := NewActivity([]string{backdoor, bertjan})
+	res, err := ingest.Run(context.Background(), []string{dir}, ingest.Options{Mem: mem, Workers: 2},
+		sinkFunc(func(rec arrow.Record) error {
+			if err := b.Add(rec); err != nil {
+				return err
+			}
+			return act.Add(rec)
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 0 {
+		t.Fatalf("ingest errors: %v", res.Errors[0])
+	}
+	inv := b.Finish(nil)
+	if inv.Events != 2900 {
+		t.Errorf("%d events, want 2900", inv.Events)
+	}
+	want := map[string]struct {
+		user   string
+		status string
+		calls  int64
+		note   string
+	}{
+		bertjan:                {"bert-jan", StatusActive, 2104, "character 13 ('8') is not base32"},
+		"AKIATFQZ7NSC8Q4X21BJ": {"benjamin", StatusActive, 35, "not base32"},
+		benjamin:               {"benjamin", StatusActive, 43, "decodes to account 218007301253"},
+		backdoor:               {"stratus-red-team-backdoor-u-user", StatusDeleted, 0, "decodes to account 218007301253"},
+		"AKIATFQR7NSCQLA2F4OD": {"malicious-iam-user", StatusDeleted, 0, "decodes to account 218007301253"},
+	}
+	if len(inv.Keys) != len(want) {
+		t.Errorf("%d keys, want %d", len(inv.Keys), len(want))
+	}
+	for _, k := range inv.Keys {
+		w, ok := want[k.AccessKeyID]
+		if !ok {
+			t.Errorf("unexpected key %+v", k)
+			continue
+		}
+		if k.AccountID != "123837392027" || k.User != w.user || k.Status != w.status || k.EventCount != w.calls || !strings.Contains(k.Note, w.note) || k.Slot != 0 {
+			t.Errorf("key %s = %+v", k.AccessKeyID, k)
+		}
+	}
+	bd, _ := inv.Lookup(backdoor)
+	if !bd.Created.Equal(time.Date(2023, 7, 10, 12, 24, 29, 0, time.UTC)) || !bd.DeletedAt.Equal(time.Date(2023, 7, 10, 12, 28, 24, 0, time.UTC)) ||
+		!strings.HasSuffix(bd.CreatedBy, ":user/bert-jan") || bd.DecodedAccount != "218007301253" {
+		t.Errorf("backdoor key = %+v", bd)
+	}
+
+	// foreign-key reports every used current-generation key: they all
+	// decode to 218007301253, an account no event names.
+	fs := inv.Findings(analyze.Config{AsOf: time.Date(2023, 7, 11, 0, 0, 0, 0, time.UTC)})
+	var foreign, asia int
+	for _, f := range fs {
+		if f.Rule == RuleForeignKey {
+			foreign++
+			if strings.HasPrefix(f.AccessKeyID, "ASIA") {
+				asia++
+			}
+			if !strings.Contains(f.Detail, "decodes to account 218007301253") || f.AccountID != "123837392027" {
+				t.Errorf("finding %+v", f)
+			}
+		} else {
+			t.Errorf("unexpected finding %+v", f)
+		}
+	}
+	if foreign == 0 || asia == 0 || foreign != asia+1 {
+		t.Errorf("%d foreign-key findings (%d ASIA), want every ASIA key plus %s", foreign, asia, benjamin)
+	}
+	if len(inv.Rotations()) != 0 {
+		t.Errorf("rotations: %+v", inv.Rotations())
+	}
+
+	ts := act.Traces()
+	if len(ts) != 2 {
+		t.Fatalf("%d traces", len(ts))
+	}
+	if bdT := ts[0]; len(bdT.Lifecycle) != 2 || bdT.Lifecycle[0].Action != "created" || bdT.Lifecycle[1].Action != "deleted" || bdT.Calls != 0 {
+		t.Errorf("backdoor trace = %+v", bdT)
+	}
+	if bj := ts[1]; bj.Calls != 2104 || bj.DecodeError == "" || len(bj.Services) == 0 {
+		t.Errorf("bert-jan trace: %d calls, decode error %q", bj.Calls, bj.DecodeError)
+	}
+	t.Logf("invictus: %d keys, %d foreign-key findings (%d ASIA), bert-jan's key used in %d services from %d IPs",
+		len(inv.Keys), foreign, asia, len(ts[1].Services), len(ts[1].SourceIPs))
+}
