@@ -229,13 +229,8 @@ func checkParquetType(dt arrow.DataType) error {
 			return ErrNaiveTimestamp
 		}
 	case *arrow.DictionaryType:
-		if err := checkParquetType(t.IndexType); err != nil {
-			// Unsigned dictionary indices are an Arrow detail; Parquet
-			// stores the values, so only the value type matters.
-			if !errors.Is(err, ErrUnsignedType) {
-				return err
-			}
-		}
+		// Parquet stores the values; the (possibly unsigned) index type is
+		// an Arrow detail that does not reach the file.
 		return checkParquetType(t.ValueType)
 	case arrow.NestedType:
 		for _, f := range t.Fields() {

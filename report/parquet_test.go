@@ -78,9 +78,9 @@ func TestParquetRoundTrip(t *testing.T) {
 		{"many records one group", 20, 0, 1},
 		// Each fixture record is a few hundred bytes of Arrow data, so a
 		// 1 KiB limit closes a row group every few records.
-		{"small row groups", 20, 1024, -1},
-		// A limit below one record splits records across row groups.
-		{"split records", 3, 64, -1},
+		{"small row groups", 10, 1024, -1},
+		// A limit below one record splits it across row groups.
+		{"split records", 1, 64, -1},
 		{"empty", 0, 0, 0},
 	}
 	for _, tt := range tests {
