@@ -133,7 +133,7 @@ func TestCorpusShape(t *testing.T) {
 	}{
 		{"small org dups", smallCfg},
 		{"single account", Config{Events: 3000, Files: 6, Accounts: 1, Seed: 3}},
-		{"many files", Config{Events: 20000, Files: 100, Accounts: 5, Seed: 9, Days: 3}},
+		{"many files", Config{Events: 6000, Files: 100, Accounts: 5, Seed: 9, Days: 3}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -223,7 +223,7 @@ func TestDeterministic(t *testing.T) {
 
 // TestTruthConsistent checks the ground truth against the events.
 func TestTruthConsistent(t *testing.T) {
-	c := generate(t, Config{Events: 30000, Files: 40, Accounts: 4, Seed: 5, Dups: 0.005})
+	c := generate(t, Config{Events: 12000, Files: 30, Accounts: 4, Seed: 5, Dups: 0.005})
 	issued := map[string]record{} // ASIA key -> issuing record
 	used := map[string][]record{}
 	shared := map[string][]record{}
@@ -459,4 +459,21 @@ func TestGolden(t *testing.T) {
 	if string(want) != b.String() {
 		t.Errorf("output differs from %s; rerun with -update if intended", golden)
 	}
+}
+
+func BenchmarkRenderFile(b *testing.B) {
+	g, err := New(Config{Events: 100000, Files: 80, Accounts: 4, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := newRenderer(g.p)
+	var buf []byte
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		buf = x.renderFile(i%len(g.p.files), buf)
+		n += g.p.files[i%len(g.p.files)].count
+		b.SetBytes(int64(len(buf)))
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 }

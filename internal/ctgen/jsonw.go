@@ -26,18 +26,22 @@ func (w *jw) key(k string) {
 
 func (w *jw) quote(s string) {
 	w.b = append(w.b, '"')
+	from := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			w.b = append(w.b, '\\', c)
-		case c < 0x20:
+		if c != '"' && c != '\\' && c >= 0x20 {
+			continue
+		}
+		w.b = append(w.b, s[from:i]...)
+		from = i + 1
+		if c < 0x20 {
 			w.b = append(w.b, `\u00`...)
 			w.b = append(w.b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
-		default:
-			w.b = append(w.b, c)
+		} else {
+			w.b = append(w.b, '\\', c)
 		}
 	}
+	w.b = append(w.b, s[from:]...)
 	w.b = append(w.b, '"')
 }
 
