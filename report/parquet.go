@@ -15,18 +15,18 @@ import (
 var _ Writer = (*ParquetWriter)(nil)
 
 // DefaultRowGroupBytes is the estimated Arrow (uncompressed, in-memory)
-// size after which a row group is closed when Options.RowGroupBytes is 0.
+// size of the rows in one row group when Options.RowGroupBytes is 0.
 // keyaudit's columns are short, repetitive strings that ZSTD shrinks
 // several times, so 128 MiB of Arrow data makes row groups of tens of MB on
-// disk — the range PARQUET.md asks for — while the writer holds at most
-// one row group of encoded pages in memory.
+// disk — the range PARQUET.md asks for. The writer holds that much Arrow
+// data (retained records) plus one row group being encoded.
 const DefaultRowGroupBytes int64 = 128 << 20
 
-// ParquetCompression is the codec for every column. ZSTD compresses text
+// parquetCompression is the codec for every column. ZSTD compresses text
 // columns (ARNs, user agents, IPs) markedly better than Snappy at a similar
 // decode speed, and DuckDB, Athena/Glue, Spark, Trino and Snowflake all
 // read it.
-var ParquetCompression = compress.Codecs.Zstd
+var parquetCompression = compress.Codecs.Zstd
 
 // ErrUnsignedType, ErrExtensionType and ErrNaiveTimestamp are causes of
 // the error NewParquetWriter returns for a schema that warehouses would
@@ -82,7 +82,7 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts Options) (*Parquet
 		parquet.WithAllocator(mem),
 		parquet.WithVersion(parquet.V2_4),
 		parquet.WithRootRepetition(parquet.Repetitions.Required),
-		parquet.WithCompression(ParquetCompression),
+		parquet.WithCompression(parquetCompression),
 		parquet.WithDictionaryDefault(true),
 		parquet.WithStats(true),
 	)

@@ -25,8 +25,8 @@ const (
 	// squeezed into Options.Width.
 	MinColumnWidth = 6
 
-	// tableOverhead is what the default tablewriter renderer adds per
-	// column ("│ " before and " " after each cell) plus the final "│".
+	// What the default tablewriter renderer adds around cells: per
+	// column "│ " before and " " after, and once the closing "│".
 	tableColumnOverhead = 3
 	tableEdgeOverhead   = 1
 
