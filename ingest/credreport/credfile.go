@@ -65,9 +65,14 @@ func firstLine(b []byte) []byte {
 
 // consoleHeader reports whether line is the header of a console CSV: an
 // "Access key ID" column and a "Secret access key" column.
+// The line is split as CSV, as parseConsoleCSV will read it.
 func consoleHeader(line []byte) bool {
+	fields, err := csv.NewReader(bytes.NewReader(line)).Read()
+	if err != nil {
+		return false
+	}
 	var id, secret bool
-	for _, f := range strings.Split(string(line), ",") {
+	for _, f := range fields {
 		switch normColumn(f) {
 		case consoleKeyIDColumn:
 			id = true
@@ -141,6 +146,11 @@ func parseConsoleCSV(name string, data []byte) ([]string, []error) {
 			col = i
 			break
 		}
+	}
+	if col < 0 {
+		// consoleHeader saw the column in the first line; a header that
+		// reads differently as a whole record is not one.
+		return nil, []error{&ParseError{File: name, Line: 1, Err: fmt.Errorf("%w: no Access key ID column", ErrNotCredentialsFile)}}
 	}
 	var ids []string
 	var errs []error

@@ -109,6 +109,8 @@ func TestSniffCredentialsFile(t *testing.T) {
 		{"; comment\naws_session_token = x\n", true},
 		{"User name,Password,Console login link\n", false}, // no key: not recognised
 		{"Access key ID\nAKIAIOSFODNN7EXAMPLE\n", false},
+		{"\"Access key ID,Secret access key\"\nAKIAIOSFODNN7EXAMPLE\n", false}, // one quoted column
+		{"\"Access key ID\",\"Secret access key\n", false},                     // broken quoting
 		{"[default]\nregion = us-east-1\noutput = json\n", false},
 		{`{"Records":[{"userIdentity":{"accessKeyId":"AKIAIOSFODNN7EXAMPLE"}}]}`, false},
 		{testHeader, false},

@@ -34,11 +34,17 @@ func parseCSV(name string, data []byte, format string, inContent bool) (*Report,
 
 	header, err := r.Read()
 	if err != nil {
-		return nil, []*ParseError{p.lineErr(1, "", p.csvErr(err))}
+		line := 1
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			line = pe.StartLine
+		}
+		return nil, []*ParseError{p.lineErr(line, "", p.csvErr(err))}
 	}
+	headerLine, _ := r.FieldPos(0) // after leading blank lines, if any
 	cols, err := mapHeader(header)
 	if err != nil {
-		return nil, []*ParseError{p.lineErr(1, "", err)}
+		return nil, []*ParseError{p.lineErr(headerLine, "", err)}
 	}
 
 	rep := &Report{File: name, Format: format}

@@ -237,6 +237,14 @@ func TestParseCSV(t *testing.T) {
 		{name: "header only", in: lines(testHeader), nilReport: true, errs: []wantErr{{0, "", ErrEmpty}}},
 		{name: "empty file", in: "", nilReport: true, errs: []wantErr{{0, "", ErrEmpty}}},
 		{name: "BOM only", in: "\ufeff\r\n", nilReport: true, errs: []wantErr{{0, "", ErrEmpty}}},
+		{name: "blank lines before a bad header", in: "\n\n" + lines(strings.Replace(testHeader, "arn", "ARN_x", 1)),
+			nilReport: true, errs: []wantErr{{3, "", ErrHeader}}},
+		{name: "blank lines before the header", in: "\r\n\n" + lines(testHeader, testRow("a", nil)), read: 1, rows: 1,
+			check: func(t *testing.T, rep *Report) {
+				if rep.Rows[0].Line != 4 {
+					t.Errorf("line %d", rep.Rows[0].Line)
+				}
+			}},
 		{name: "not a report", in: "hello,world\n1,2\n", nilReport: true, errs: []wantErr{{1, "", ErrHeader}}},
 	}
 	for _, tt := range tests {
