@@ -23,6 +23,7 @@ type Builder struct {
 	keys       map[string]*keyState // by temporary access key ID
 	recipients map[string]struct{}  // every recipientAccountId seen
 	strs       map[string]string    // interned strings
+	principals map[string]string    // IAM user / root principalId -> ARN
 	rows       int64
 }
 
@@ -51,6 +52,7 @@ type issueRec struct {
 	eventName                  string
 	issuerKey, issuerType      string
 	issuerARN, issuerAccount   string
+	principalID                string // userIdentity.principalId, to name AWSAccount issuers
 	invokedBy                  string
 	roleARN, assumedRoleARN    string
 	sessionName, sourceID      string
@@ -69,6 +71,7 @@ func New() *Builder {
 		keys:       make(map[string]*keyState),
 		recipients: make(map[string]struct{}),
 		strs:       make(map[string]string),
+		principals: make(map[string]string),
 	}
 }
 
@@ -171,6 +174,15 @@ func (b *Builder) addRow(c *columns, i int) {
 			b.recipients[strings.Clone(r)] = struct{}{}
 		}
 	}
+	if typ := c.s(cloudtrail.ColUIType, i); typ == "IAMUser" || typ == "Root" {
+		// Remember who each principal ID is: a cross-account copy of a
+		// call may name its caller by principal ID only (type AWSAccount).
+		if id, arn := c.s(cloudtrail.ColUIPrincipalID, i), c.s(cloudtrail.ColUIARN, i); id != "" && arn != "" {
+			if old, ok := b.principals[id]; !ok || arn < old {
+				b.principals[b.intern(id)] = b.intern(arn)
+			}
+		}
+	}
 	if k := c.s(cloudtrail.ColUIAccessKeyID, i); isTemporary(k) {
 		b.addUse(b.state(k), c, i)
 	}
@@ -252,6 +264,7 @@ func lessIdentity(arn, typ, acct string, created int64, role, srcID string, st *
 
 func (b *Builder) addIssue(st *keyState, c *columns, i int) {
 	r := &issueRec{
+		issuerARN: c.s(cloudtrail.ColUIARN, i), // compared by lessIssue; interned below
 		time:      c.t(cloudtrail.ColEventTime, i),
 		eventID:   strings.Clone(c.s(cloudtrail.ColEventID, i)),
 		shared:    strings.Clone(c.s(cloudtrail.ColSharedEventID, i)),
@@ -272,6 +285,7 @@ func (b *Builder) addIssue(st *keyState, c *columns, i int) {
 	r.issuerType = in(c.s(cloudtrail.ColUIType, i))
 	r.issuerARN = in(c.s(cloudtrail.ColUIARN, i))
 	r.issuerAccount = in(c.s(cloudtrail.ColUIAccountID, i))
+	r.principalID = in(c.s(cloudtrail.ColUIPrincipalID, i))
 	r.invokedBy = in(c.s(cloudtrail.ColUIInvokedBy, i))
 	r.roleARN = in(c.s(cloudtrail.ColReqRoleARN, i))
 	r.assumedRoleARN = in(c.s(cloudtrail.ColRespAssumedRoleARN, i))
@@ -296,11 +310,17 @@ func (b *Builder) addIssue(st *keyState, c *columns, i int) {
 	st.issue = r
 }
 
-// lessIssue orders issuing records for one key: earliest first, then by
-// event ID. The earliest is the one kept, whatever the record order.
+// lessIssue orders issuing records for one key: earliest first, then the
+// copy that names its caller by ARN (the caller's account logs the full
+// identity; another account's copy may say only AWSAccount and a principal
+// ID), then by event ID. The least is the one kept, whatever the record
+// order.
 func lessIssue(a, b *issueRec) bool {
 	if a.time != b.time {
 		return a.time < b.time
+	}
+	if (a.issuerARN == "") != (b.issuerARN == "") {
+		return a.issuerARN != ""
 	}
 	return a.eventID < b.eventID
 }

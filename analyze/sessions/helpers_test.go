@@ -53,6 +53,13 @@ func assumed(e *ct.Event, acct, role, session, key string) *ct.Event {
 		Set(ct.ColUIIssuerAccountID, acct).Set(ct.ColRecipientAccountID, acct)
 }
 
+// awsAccount sets userIdentity as another account's copy of a cross-account
+// call shows it: type AWSAccount, principal ID and account, no ARN.
+func awsAccount(e *ct.Event, acct, principalID, key, recipient string) *ct.Event {
+	return e.Set(ct.ColUIType, "AWSAccount").Set(ct.ColUIPrincipalID, principalID).
+		Set(ct.ColUIAccountID, acct).Set(ct.ColUIAccessKeyID, key).Set(ct.ColRecipientAccountID, recipient)
+}
+
 // service sets userIdentity to an AWS service.
 func service(e *ct.Event, svc, recipient string) *ct.Event {
 	return e.Set(ct.ColUIType, "AWSService").Set(ct.ColUIInvokedBy, svc).

@@ -27,9 +27,10 @@ type resolution struct {
 }
 
 type finisher struct {
-	keys    map[string]*keyState
-	memo    map[string]*resolution
-	console map[consoleGroup]bool
+	keys       map[string]*keyState
+	principals map[string]string
+	memo       map[string]*resolution
+	console    map[consoleGroup]bool
 }
 
 // consoleGroup identifies one sign-in: the console hands out several
@@ -43,7 +44,7 @@ type consoleGroup struct {
 // Finish resolves every chain and returns the result. Call it once, after
 // the last Add; the Builder must not be used afterwards.
 func (b *Builder) Finish() *Result {
-	f := &finisher{keys: b.keys, memo: make(map[string]*resolution, len(b.keys)), console: make(map[consoleGroup]bool)}
+	f := &finisher{keys: b.keys, principals: b.principals, memo: make(map[string]*resolution, len(b.keys)), console: make(map[consoleGroup]bool)}
 	for _, st := range b.keys {
 		if st.issue == nil && st.consoleMark && st.usedCreated != 0 && isUserOrRoot(st.usedType) {
 			f.console[consoleGroup{st.usedARN, st.usedCreated}] = true
@@ -183,12 +184,17 @@ func (f *finisher) base(k string) *resolution {
 		}
 	case r.issuerKey != "":
 		rs.rootKey = r.issuerKey
-		if r.issuerType == "Root" {
-			rs.kind, rs.principal = KindRoot, principalARN(r.issuerType, r.issuerARN, r.issuerAccount)
-		} else {
-			rs.kind, rs.principal = KindIAMUser, r.issuerARN
-			if r.issuerType != "IAMUser" {
-				rs.note = "long-term issuer key with identity type " + orDash(r.issuerType)
+		typ, arn := f.namePrincipal(r)
+		switch {
+		case typ == "Root":
+			rs.kind, rs.principal = KindRoot, principalARN(typ, arn, r.issuerAccount)
+		case arn == "":
+			rs.kind = KindIAMUser
+			rs.note = "issuer of long-term key not named (identity type " + orDash(r.issuerType) + ")"
+		default:
+			rs.kind, rs.principal = KindIAMUser, arn
+			if typ != "IAMUser" {
+				rs.note = "long-term issuer key with identity type " + orDash(typ)
 			}
 		}
 	case r.issuerType == "AWSService" || r.invokedBy != "":
@@ -203,6 +209,27 @@ func (f *finisher) base(k string) *resolution {
 		return &resolution{kind: KindUnattributed, reason: ReasonUnknownIssuer}
 	}
 	return rs
+}
+
+// namePrincipal returns the identity type and ARN of an issuing record's
+// caller. A copy logged in another account may name the caller only by
+// principal ID (type AWSAccount): the ID is then looked up among the
+// identities seen in the input; an ID equal to the account is its root.
+func (f *finisher) namePrincipal(r *issueRec) (typ, arn string) {
+	typ, arn = r.issuerType, r.issuerARN
+	if arn != "" || r.principalID == "" {
+		return typ, arn
+	}
+	if a, ok := f.principals[r.principalID]; ok {
+		if strings.HasSuffix(a, ":root") {
+			return "Root", a
+		}
+		return "IAMUser", a
+	}
+	if r.principalID == r.issuerAccount {
+		return "Root", ""
+	}
+	return typ, ""
 }
 
 // principalARN is the ARN naming a principal; the root user's is built

@@ -107,6 +107,34 @@ func scenarios() []scenario {
 			want: map[string]want{"ASIAFOREIGNCALLER001": {kind: KindUnattributed, account: acctB, count: 2, note: ReasonNoIssuer}},
 		},
 		{
+			// The copy of a cross-account call logged in the role's account
+			// may name the caller only by principal ID (type AWSAccount).
+			name: "cross_account_awsaccount_copy",
+			events: []*ct.Event{
+				// Both copies: the caller's (full identity) wins.
+				assumeRole(iamUser(ev("aw1", "2024-04-03T10:00:00Z", "AssumeRole"), acctA, "alice", akia).Set(ct.ColUIPrincipalID, "AIDAALICE"),
+					"arn:aws:iam::"+acctB+":role/ops", "o1", "ASIAAWSACCOUNTBOTH01").Set(ct.ColSharedEventID, "s-aw1"),
+				awsAccount(assumeRole(ev("aw0", "2024-04-03T10:00:00Z", "AssumeRole"),
+					"arn:aws:iam::"+acctB+":role/ops", "o1", "ASIAAWSACCOUNTBOTH01"), acctA, "AIDAALICE", akia, acctB).Set(ct.ColSharedEventID, "s-aw1"),
+				// Only the role account's copy; alice's principal ID is named
+				// by another record of the input.
+				awsAccount(assumeRole(ev("aw2", "2024-04-03T11:00:00Z", "AssumeRole"),
+					"arn:aws:iam::"+acctB+":role/ops", "o2", "ASIAAWSACCOUNTONLY01"), acctA, "AIDAALICE", akia, acctB),
+				// Only the role account's copy of a call by A's root key.
+				awsAccount(assumeRole(ev("aw3", "2024-04-03T12:00:00Z", "AssumeRole"),
+					"arn:aws:iam::"+acctB+":role/ops", "o3", "ASIAAWSACCOUNTROOT01"), acctA, acctA, "AKIAROOTKEY000000001", acctB),
+				// Unknown principal ID: the user is not named.
+				awsAccount(assumeRole(ev("aw4", "2024-04-03T13:00:00Z", "AssumeRole"),
+					"arn:aws:iam::"+acctB+":role/ops", "o4", "ASIAAWSACCOUNTANON01"), acctC, "AIDAUNKNOWN", "AKIAEXAMPLEOTHER0001", acctB),
+			},
+			want: map[string]want{
+				"ASIAAWSACCOUNTBOTH01": {kind: KindIAMUser, principal: userARN, rootKey: akia, depth: 1, account: acctB, issuedBy: "AssumeRole"},
+				"ASIAAWSACCOUNTONLY01": {kind: KindIAMUser, principal: userARN, rootKey: akia, depth: 1, account: acctB, issuedBy: "AssumeRole"},
+				"ASIAAWSACCOUNTROOT01": {kind: KindRoot, principal: "arn:aws:iam::" + acctA + ":root", rootKey: "AKIAROOTKEY000000001", depth: 1, account: acctB, issuedBy: "AssumeRole"},
+				"ASIAAWSACCOUNTANON01": {kind: KindIAMUser, rootKey: "AKIAEXAMPLEOTHER0001", depth: 1, account: acctB, issuedBy: "AssumeRole", note: "issuer of long-term key not named (identity type AWSAccount)"},
+			},
+		},
+		{
 			name: "saml_and_web_identity",
 			events: []*ct.Event{
 				ev("sa1", "2024-05-01T12:00:00Z", "AssumeRoleWithSAML").Set(ct.ColUIType, "SAMLUser").
