@@ -35,6 +35,15 @@ func FuzzParse(f *testing.F) {
 	if b, err := os.ReadFile("testdata/sample.csv"); err == nil {
 		f.Add(string(b))
 	}
+	// The shared samples, when present, seed the corpus too.
+	if dir, err := findDatasets(); err == nil {
+		files, _ := filepath.Glob(filepath.Join(dir, "*", "*"))
+		for _, name := range files {
+			if b, err := os.ReadFile(name); err == nil {
+				f.Add(string(b))
+			}
+		}
+	}
 	f.Fuzz(func(t *testing.T, in string) {
 		data := []byte(in)
 		Sniff(data)
@@ -96,6 +105,8 @@ func FuzzParseCredentialsFile(f *testing.F) {
 		"Access key ID,Secret access key\n" + plantedSecret + ",AKIAIOSFODNN7EXAMPLE\n",
 		"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = " + plantedSecret + "\naws_session_token=" + plantedToken + "\n",
 		"[p]\naws_access_key_id = " + plantedSecret + " # x\n",
+		"\"Access key ID\",\"Secret access key\"\r\n\"AKIAIOSFODNN7EXAMPLE\",\"" + plantedSecret + "\"\r\n",
+		"; c\n[profile a]\nAWS_ACCESS_KEY_ID=ASIAXXXXXXXXEXAMPLE1 ; note\naws_session_token=" + plantedToken + "\n",
 		"",
 	} {
 		f.Add(s)

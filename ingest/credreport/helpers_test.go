@@ -1,6 +1,7 @@
 package credreport
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -10,15 +11,25 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // datasetsDir returns the shared credential-report samples folder, or skips
-// the test when it is absent. KEYAUDIT_DATASETS overrides the location
-// (<repo>/../shared/datasets).
+// the test when it is absent.
 func datasetsDir(t testing.TB) string {
 	t.Helper()
+	dir, err := findDatasets()
+	if err != nil {
+		t.Skipf("shared credential-report samples not found (set KEYAUDIT_DATASETS): %v", err)
+	}
+	return dir
+}
+
+// findDatasets locates <datasets>/credential-reports, where <datasets> is
+// $KEYAUDIT_DATASETS or ../shared/datasets from the directory holding
+// go.mod.
+func findDatasets() (string, error) {
 	root := os.Getenv("KEYAUDIT_DATASETS")
 	if root == "" {
 		dir, err := os.Getwd()
 		if err != nil {
-			t.Fatal(err)
+			return "", err
 		}
 		for {
 			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
@@ -26,7 +37,7 @@ func datasetsDir(t testing.TB) string {
 			}
 			parent := filepath.Dir(dir)
 			if parent == dir {
-				t.Skip("no go.mod above the test directory; shared datasets not located")
+				return "", errors.New("no go.mod above the test directory")
 			}
 			dir = parent
 		}
@@ -34,9 +45,9 @@ func datasetsDir(t testing.TB) string {
 	}
 	dir := filepath.Join(root, "credential-reports")
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared credential-report samples not found at %s (set KEYAUDIT_DATASETS): %v", dir, err)
+		return "", err
 	}
-	return dir
+	return dir, nil
 }
 
 func readFile(t testing.TB, path string) []byte {
