@@ -190,7 +190,8 @@ func (f *finisher) base(k string) *resolution {
 			rs.kind, rs.principal = KindRoot, principalARN(typ, arn, r.issuerAccount)
 		case arn == "":
 			rs.kind = KindIAMUser
-			rs.note = "issuer of long-term key not named (identity type " + orDash(r.issuerType) + ")"
+			rs.note = "issuer of long-term key not named (identity type " + orDash(r.issuerType) +
+				", principal ID " + orDash(clip(r.principalID)) + ", account " + orDash(r.issuerAccount) + ")"
 		default:
 			rs.kind, rs.principal = KindIAMUser, arn
 			if typ != "IAMUser" {

@@ -131,7 +131,7 @@ func scenarios() []scenario {
 				"ASIAAWSACCOUNTBOTH01": {kind: KindIAMUser, principal: userARN, rootKey: akia, depth: 1, account: acctB, issuedBy: "AssumeRole"},
 				"ASIAAWSACCOUNTONLY01": {kind: KindIAMUser, principal: userARN, rootKey: akia, depth: 1, account: acctB, issuedBy: "AssumeRole"},
 				"ASIAAWSACCOUNTROOT01": {kind: KindRoot, principal: "arn:aws:iam::" + acctA + ":root", rootKey: "AKIAROOTKEY000000001", depth: 1, account: acctB, issuedBy: "AssumeRole"},
-				"ASIAAWSACCOUNTANON01": {kind: KindIAMUser, rootKey: "AKIAEXAMPLEOTHER0001", depth: 1, account: acctB, issuedBy: "AssumeRole", note: "issuer of long-term key not named (identity type AWSAccount)"},
+				"ASIAAWSACCOUNTANON01": {kind: KindIAMUser, rootKey: "AKIAEXAMPLEOTHER0001", depth: 1, account: acctB, issuedBy: "AssumeRole", note: "issuer of long-term key not named (identity type AWSAccount, principal ID AIDAUNKNOWN, account 333333333333)"},
 			},
 		},
 		{
