@@ -97,7 +97,11 @@ func (t *TableWriter) Close() error {
 		return nil
 	}
 	t.closed = true
-	widths := fitWidths(t.widths, t.opts.MaxCellWidth, t.opts.Width)
+	text := make([]bool, len(t.widths))
+	for c, f := range t.proj.out.Fields() {
+		text[c] = isText(f.Type)
+	}
+	widths := fitWidths(t.widths, text, t.opts.MaxCellWidth, t.opts.Width)
 	colorize := t.opts.Colorize
 	if colorize == nil {
 		colorize = SeverityColorize
@@ -118,10 +122,18 @@ func (t *TableWriter) Close() error {
 			}
 		}
 	}
+	// Numbers are right-aligned so digits line up; everything else left.
+	align := make([]tw.Align, len(widths))
+	for c, f := range t.proj.out.Fields() {
+		align[c] = tw.AlignLeft
+		if isNumeric(f.Type) {
+			align[c] = tw.AlignRight
+		}
+	}
 	table := tablewriter.NewTable(t.w,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
+		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: align}),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignLeft, PerColumn: align}),
 		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
 		tablewriter.WithRowAutoWrap(tw.WrapNone),
 		tablewriter.WithTrimSpace(tw.Off),
@@ -137,11 +149,32 @@ func (t *TableWriter) Close() error {
 	return nil
 }
 
+func isText(dt arrow.DataType) bool {
+	switch dt := dt.(type) {
+	case *arrow.StringType, *arrow.LargeStringType:
+		return true
+	case *arrow.DictionaryType:
+		return isText(dt.ValueType)
+	}
+	return false
+}
+
+func isNumeric(dt arrow.DataType) bool {
+	switch dt.ID() {
+	case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
+		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
+		arrow.FLOAT32, arrow.FLOAT64:
+		return true
+	}
+	return false
+}
+
 // fitWidths caps each natural column width at maxCell (0 means
-// DefaultMaxCellWidth, negative no cap), then, when total > 0, narrows the
-// widest column one cell at a time until the rendered table fits in total
-// or every column is at MinColumnWidth.
-func fitWidths(natural []int, maxCell, total int) []int {
+// DefaultMaxCellWidth, negative no cap), then, when total > 0, narrows
+// the widest column one cell at a time until the rendered table fits in
+// total: first only the columns marked in text (free text is the least
+// harmed by "…"), then any column, never below MinColumnWidth.
+func fitWidths(natural []int, text []bool, maxCell, total int) []int {
 	if maxCell == 0 {
 		maxCell = DefaultMaxCellWidth
 	}
@@ -159,18 +192,23 @@ func fitWidths(natural []int, maxCell, total int) []int {
 	for _, w := range widths {
 		sum += w + tableColumnOverhead
 	}
-	for sum > total {
-		widest := -1
-		for i, w := range widths {
-			if w > MinColumnWidth && (widest < 0 || w > widths[widest]) {
-				widest = i
+	for _, textOnly := range []bool{true, false} {
+		for sum > total {
+			widest := -1
+			for i, w := range widths {
+				if textOnly && !text[i] {
+					continue
+				}
+				if w > MinColumnWidth && (widest < 0 || w > widths[widest]) {
+					widest = i
+				}
 			}
+			if widest < 0 {
+				break
+			}
+			widths[widest]--
+			sum--
 		}
-		if widest < 0 {
-			break
-		}
-		widths[widest]--
-		sum--
 	}
 	return widths
 }

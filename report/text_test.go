@@ -313,23 +313,28 @@ func TestEscapeTerminal(t *testing.T) {
 func TestFitWidths(t *testing.T) {
 	tests := []struct {
 		natural      []int
+		text         []bool
 		maxCell, tot int
 		want         []int
 	}{
-		{[]int{5, 50}, 0, 0, []int{5, 40}},
-		{[]int{5, 50}, -1, 0, []int{5, 50}},
-		{[]int{5, 50}, 10, 0, []int{5, 10}},
+		{[]int{5, 50}, []bool{true, true}, 0, 0, []int{5, 40}},
+		{[]int{5, 50}, []bool{true, true}, -1, 0, []int{5, 50}},
+		{[]int{5, 50}, []bool{true, true}, 10, 0, []int{5, 10}},
 		// 2 columns: 1 + 2*3 = 7 overhead; 30 - 7 = 23 for cells.
-		{[]int{5, 50}, -1, 30, []int{5, 18}},
-		{[]int{20, 20, 20}, -1, 40, []int{10, 10, 10}},
+		{[]int{5, 50}, []bool{true, true}, -1, 30, []int{5, 18}},
+		{[]int{20, 20, 20}, []bool{true, true, true}, -1, 40, []int{10, 10, 10}},
+		// Text columns give way first: the 20-wide timestamp is kept.
+		{[]int{20, 30, 20}, []bool{false, true, true}, -1, 50, []int{20, 10, 10}},
+		// ...then the others, once text is at MinColumnWidth.
+		{[]int{20, 30}, []bool{false, true}, -1, 20, []int{7, MinColumnWidth}},
 		// Cannot go below MinColumnWidth.
-		{[]int{20, 20}, -1, 5, []int{MinColumnWidth, MinColumnWidth}},
-		{[]int{3, 20}, -1, 5, []int{3, MinColumnWidth}},
+		{[]int{20, 20}, []bool{true, false}, -1, 5, []int{MinColumnWidth, MinColumnWidth}},
+		{[]int{3, 20}, []bool{true, true}, -1, 5, []int{3, MinColumnWidth}},
 	}
 	for _, tt := range tests {
-		got := fitWidths(tt.natural, tt.maxCell, tt.tot)
+		got := fitWidths(tt.natural, tt.text, tt.maxCell, tt.tot)
 		if !slices.Equal(got, tt.want) {
-			t.Errorf("fitWidths(%v, %d, %d) = %v, want %v", tt.natural, tt.maxCell, tt.tot, got, tt.want)
+			t.Errorf("fitWidths(%v, %v, %d, %d) = %v, want %v", tt.natural, tt.text, tt.maxCell, tt.tot, got, tt.want)
 		}
 	}
 }
