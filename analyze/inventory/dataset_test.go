@@ -149,3 +149,51 @@ func TestInvictusDataset(t *testing.T) {
 	t.Logf("invictus: %d keys, %d foreign-key findings (%d ASIA), bert-jan's key used in %d services from %d IPs",
 		len(inv.Keys), foreign, asia, len(ts[1].Services), len(ts[1].SourceIPs))
 }
+
+// TestGrycapDataset runs the real grycap trail (2014–2018, 17,598 events,
+// legacy key IDs only) through the ingest engine: lifecycle calls set the
+// status of three users' keys, and no key can be decoded, so foreign-key
+// reports nothing.
+func TestGrycapDataset(t *testing.T) {
+	if testing.Short() || raceEnabled && os.Getenv("KEYAUDIT_SLOW") == "" {
+		t.Skip("17,598 gzipped events: run without -race and -short (or set KEYAUDIT_SLOW=1)")
+	}
+	dir := filepath.Join(datasetsDir(t), "cloudtrail", "grycap-cloudtrail-tracker")
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	b := New(Options{})
+	res, err := ingest.Run(context.Background(), []string{dir}, ingest.Options{Mem: mem, Workers: 2}, sinkFunc(b.Add))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 0 {
+		t.Fatalf("ingest errors: %v", res.Errors[0])
+	}
+	inv := b.Finish(nil)
+	for id, w := range map[string]struct{ user, status string }{
+		"AKIAIIJRTTQZYTLHNMQQ": {"amcaar", StatusInactive},
+		"AKIAJND4KXJ7E6PPL6UA": {"acarrion", StatusDeleted},
+		"AKIAI4DAJ75TZ2FB3BHA": {"micafer", StatusActive}, // deactivated, then reactivated 4 minutes later
+	} {
+		k, ok := inv.Lookup(id)
+		if !ok || k.User != w.user || k.Status != w.status || k.AccountID != "974349055189" || k.DecodedAccount != "" || !strings.Contains(k.Note, "legacy") {
+			t.Errorf("key %s = %+v (found %v), want user %s status %s", id, k, ok, w.user, w.status)
+		}
+	}
+	var roots, used int
+	for _, k := range inv.Keys {
+		if k.IsRoot {
+			roots++
+			if k.User != RootUser {
+				t.Errorf("root key %s has user %q", k.AccessKeyID, k.User)
+			}
+		}
+		if k.EventCount > 0 {
+			used++
+		}
+	}
+	if fs := inv.Findings(analyze.Config{AsOf: time.Date(2018, 6, 1, 0, 0, 0, 0, time.UTC)}); len(fs) != 0 {
+		t.Errorf("findings on legacy keys: %+v", fs[0])
+	}
+	t.Logf("grycap: %d events, %d long-term keys (%d used, %d root)", inv.Events, len(inv.Keys), used, roots)
+}
