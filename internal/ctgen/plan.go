@@ -581,8 +581,8 @@ func (p *plan) planFailures(r *rand.Rand) {
 	}
 }
 
-// planDups copies filler records (taken from the end of a source file) into
-// another file of the same account, as overlapping exports do.
+// planDups copies records of a file into another file of the same account,
+// as overlapping exports do: mostly filler, a quarter planned records.
 func (p *plan) planDups(r *rand.Rand) {
 	want := int(p.cfg.Dups * float64(p.cfg.Events))
 	for tries := 0; want > 0 && tries < 4*want+100; tries++ {
@@ -600,12 +600,26 @@ func (p *plan) planDups(r *rand.Rand) {
 			continue
 		}
 		dst := cand[r.IntN(len(cand))]
-		slot := fs.count - 1 - fs.dupSrc
-		// The source slot must stay filler, the destination must have room.
-		if slot <= len(fs.items) || p.capLeft[dst] <= 0 || p.files[dst].count-p.files[dst].dupSrc <= len(p.files[dst].items)+1 {
-			continue
+		if p.capLeft[dst] <= 0 || p.files[dst].count-p.files[dst].dupSrc <= len(p.files[dst].items)+1 {
+			continue // the destination has no room
 		}
-		fs.dupSrc++
+		var slot int
+		if n := len(fs.items); n > 0 && r.IntN(4) == 0 {
+			// Copy a planned record (an issuance, a session use...): item
+			// slots never move, as items are only appended.
+			slot = r.IntN(n)
+			if fs.items[slot].kind == itDup {
+				continue
+			}
+		} else {
+			// Copy filler from the end of the file, which no later item
+			// can reach because of the room check above.
+			slot = fs.count - 1 - fs.dupSrc
+			if slot <= len(fs.items) {
+				continue
+			}
+			fs.dupSrc++
+		}
 		p.capLeft[dst]--
 		p.files[dst].items = append(p.files[dst].items, item{kind: itDup, ref: int32(src), aux: int32(slot)})
 		want--

@@ -207,8 +207,8 @@ func host(svc, region string) string {
 func (x *renderer) call(s *signer, t int64, region, recipient string) {
 	r := x.r
 	a := pickAPI(r)
-	if a.svc == "iam" {
-		region = "us-east-1"
+	for a.svc == "iam" && region != "us-east-1" {
+		a = pickAPI(r) // IAM is logged in us-east-1 only
 	}
 	c := callCtx{acct: recipient, region: region, t: t}
 	x.head(s, t, a.svc, a.name, region, s.ip, s.ua)
