@@ -2,8 +2,10 @@ package credreport
 
 import (
 	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -90,6 +92,21 @@ func FuzzParse(f *testing.F) {
 		defer k.Release()
 		if int(c.NumRows()) != len(rep.Rows) {
 			t.Fatalf("%d credential rows for %d rows", c.NumRows(), len(rep.Rows))
+		}
+		// The same CSV wrapped as `aws iam get-credential-report` JSON gives
+		// the same rows and the same errors, by Content line.
+		if rep.Format == FormatCSV && startsLikeReport(data) {
+			js := `{"Content": "` + base64.StdEncoding.EncodeToString(data) + `", "ReportFormat": "text/csv"}`
+			jrep, jerrs := Parse("fuzz.csv", []byte(js))
+			if jrep == nil || !reflect.DeepEqual(jrep.Rows, rep.Rows) || jrep.RowsRead != rep.RowsRead || len(jerrs) != len(errs) {
+				t.Fatalf("JSON-wrapped report differs: %+v %q vs %+v %q", jrep, errStrings(jerrs), rep, errStrings(errs))
+			}
+			for i := range errs {
+				jmsg := strings.Replace(jerrs[i].Error(), fmt.Sprintf("Content line %d: ", jerrs[i].Line), "", 1)
+				if jerrs[i].Line != errs[i].Line || jerrs[i].Column != errs[i].Column || jmsg != errs[i].Error() {
+					t.Fatalf("error %d: %v vs %v", i, jerrs[i], errs[i])
+				}
+			}
 		}
 		chosen, sup := Select([]*Report{rep, rep})
 		if len(rep.Rows) > 0 && (len(chosen) != 1 || len(sup) != 1) {
