@@ -69,16 +69,24 @@ func rowsOf(rec arrow.Record) []map[string]any {
 
 // sorted returns the rows sorted by event_id, then event_time, then JSON.
 func (c *collect) sorted(t *testing.T) []map[string]any {
-	rows := append([]map[string]any(nil), c.rows...)
-	key := func(m map[string]any) string {
+	type keyed struct {
+		key string
+		row map[string]any
+	}
+	rows := make([]keyed, len(c.rows))
+	for i, m := range c.rows {
 		b, err := json.Marshal(m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return fmt.Sprint(m["event_id"], "|", m["event_time"], "|", string(b))
+		rows[i] = keyed{fmt.Sprint(m["event_id"], "|", m["event_time"], "|", string(b)), m}
 	}
-	sort.Slice(rows, func(i, j int) bool { return key(rows[i]) < key(rows[j]) })
-	return rows
+	sort.Slice(rows, func(i, j int) bool { return rows[i].key < rows[j].key })
+	out := make([]map[string]any, len(rows))
+	for i, r := range rows {
+		out[i] = r.row
+	}
+	return out
 }
 
 // run runs Run with a checked allocator and checks the accounting.

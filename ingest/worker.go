@@ -389,10 +389,16 @@ func (w *worker) jsonLines(compressed bool) error {
 // max is consumed and reported as ErrLineTooLong with no data.
 func (w *worker) readLine(max int) ([]byte, error) {
 	line, err := w.bodyR.ReadSlice('\n')
-	if err == nil {
-		return line[:len(line)-1], nil
-	}
-	if err != bufio.ErrBufferFull {
+	if err == nil || err != bufio.ErrBufferFull {
+		if err == nil {
+			line = line[:len(line)-1]
+		}
+		if len(line) > max {
+			if err == nil {
+				return nil, ErrLineTooLong
+			}
+			return nil, fmt.Errorf("%w: %w", ErrLineTooLong, err)
+		}
 		return line, err
 	}
 	w.line = append(w.line[:0], line...)

@@ -47,8 +47,8 @@ func Detect(head []byte) Format {
 	if bytes.Contains(head, []byte(`"digestStartTime"`)) {
 		return FormatDigest
 	}
-	if empty, ok := s.objStart(0); ok && !empty {
-		if key, esc, ok := s.key(); ok && !esc {
+	if empty, ok := s.objStart(0); ok && !empty && s.peek() == '"' {
+		if key, esc, ok := s.str(); ok && !esc && s.peek() == ':' {
 			switch string(key) {
 			case "Records":
 				return FormatRecords
