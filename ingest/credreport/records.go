@@ -42,6 +42,16 @@ func sortedRows(reports []*Report) []rowRef {
 	return refs
 }
 
+// recordKeyColumns and recordCertColumns name the slot columns of
+// CredentialSchema.
+var (
+	recordKeyColumns = [2]keyColumns{
+		{ColKey1Active, ColKey1LastRotated, ColKey1LastUsed, ColKey1LastUsedRegion, ColKey1LastUsedService},
+		{ColKey2Active, ColKey2LastRotated, ColKey2LastUsed, ColKey2LastUsedRegion, ColKey2LastUsedService},
+	}
+	recordCertColumns = [2][2]string{{ColCert1Active, ColCert1LastRotated}, {ColCert2Active, ColCert2LastRotated}}
+)
+
 // BuildCredentialRecord returns one record (schema CredentialSchema) with
 // one row per Row of reports, sorted by account ID, then user name, then
 // line (then file name). Zero times and nil booleans are nulls, as are
@@ -54,39 +64,33 @@ func BuildCredentialRecord(mem memory.Allocator, reports []*Report) arrow.Record
 	for _, f := range b.Fields() {
 		f.Reserve(len(refs))
 	}
-	str := func(i int) *array.StringBuilder { return b.Field(i).(*array.StringBuilder) }
-	boolean := func(i int) *array.BooleanBuilder { return b.Field(i).(*array.BooleanBuilder) }
-	ts := func(i int) *array.TimestampBuilder { return b.Field(i).(*array.TimestampBuilder) }
-	col := func(name string) int { return CredentialSchema.FieldIndices(name)[0] }
-
+	col := func(name string) array.Builder { return b.Field(CredentialSchema.FieldIndices(name)[0]) }
+	str := func(name string) *array.StringBuilder { return col(name).(*array.StringBuilder) }
+	boolean := func(name string) *array.BooleanBuilder { return col(name).(*array.BooleanBuilder) }
+	ts := func(name string) *array.TimestampBuilder { return col(name).(*array.TimestampBuilder) }
 	var (
-		account, user, arn    = str(col(ColAccountID)), str(col(ColUser)), str(col(ColARN))
-		isRoot                = boolean(col(ColIsRoot))
-		created               = ts(col(ColUserCreationTime))
-		pwEnabled             = boolean(col(ColPasswordEnabled))
-		pwLastUsed            = ts(col(ColPasswordLastUsed))
-		pwState               = str(col(ColPasswordLastUsedState))
-		pwChanged, pwNext     = ts(col(ColPasswordLastChanged)), ts(col(ColPasswordNextRotation))
-		mfa                   = boolean(col(ColMFAActive))
-		generated             = ts(col(ColReportGeneratedTime))
-		sourceFile            = str(col(ColSourceFile))
-		sourceLine            = b.Field(col(ColSourceLine)).(*array.Int64Builder)
-		keyActive             [2]*array.BooleanBuilder
+		account, user, arn    = str(ColAccountID), str(ColUser), str(ColARN)
+		isRoot                = boolean(ColIsRoot)
+		created               = ts(ColUserCreationTime)
+		pwEnabled             = boolean(ColPasswordEnabled)
+		pwLastUsed            = ts(ColPasswordLastUsed)
+		pwState               = str(ColPasswordLastUsedState)
+		pwChanged, pwNext     = ts(ColPasswordLastChanged), ts(ColPasswordNextRotation)
+		mfa                   = boolean(ColMFAActive)
+		generated             = ts(ColReportGeneratedTime)
+		sourceFile            = str(ColSourceFile)
+		sourceLine            = col(ColSourceLine).(*array.Int64Builder)
+		keyActive, certActive [2]*array.BooleanBuilder
 		keyRot, keyLastUsed   [2]*array.TimestampBuilder
 		keyRegion, keyService [2]*array.StringBuilder
-		certActive            [2]*array.BooleanBuilder
 		certRotated           [2]*array.TimestampBuilder
-		keyCols               = [2][5]string{{ColKey1Active, ColKey1LastRotated, ColKey1LastUsed, ColKey1LastUsedRegion, ColKey1LastUsedService}, {ColKey2Active, ColKey2LastRotated, ColKey2LastUsed, ColKey2LastUsedRegion, ColKey2LastUsedService}}
-		certCols              = [2][2]string{{ColCert1Active, ColCert1LastRotated}, {ColCert2Active, ColCert2LastRotated}}
 	)
-	for i := 0; i < 2; i++ {
-		keyActive[i] = boolean(col(keyCols[i][0]))
-		keyRot[i] = ts(col(keyCols[i][1]))
-		keyLastUsed[i] = ts(col(keyCols[i][2]))
-		keyRegion[i] = str(col(keyCols[i][3]))
-		keyService[i] = str(col(keyCols[i][4]))
-		certActive[i] = boolean(col(certCols[i][0]))
-		certRotated[i] = ts(col(certCols[i][1]))
+	for i, kc := range recordKeyColumns {
+		keyActive[i], keyRot[i], keyLastUsed[i] = boolean(kc.active), ts(kc.lastRotated), ts(kc.lastUsed)
+		keyRegion[i], keyService[i] = str(kc.region), str(kc.service)
+	}
+	for i, cc := range recordCertColumns {
+		certActive[i], certRotated[i] = boolean(cc[0]), ts(cc[1])
 	}
 
 	for _, ref := range refs {
