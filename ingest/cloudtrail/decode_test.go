@@ -112,7 +112,7 @@ func TestDecodeEvent(t *testing.T) {
 				"response_access_key_id": "AKIAZ", "response_access_key_create_date": "2017-06-01T01:02:57Z", "response_access_key_status": "Active",
 				"response_access_key_user_name": "u2", "response_subject": "sub", "response_issuer": "iss", "response_provider": "prov",
 				"response_subject_from_web_identity_token": "swit",
-				"request_parameters": `{"roleArn":"r","roleSessionName":"s","userName":"u","accessKeyId":"AKIAX","status":"Inactive","principalArn":"p","sourceIdentity":"si","durationSeconds":900}`}},
+				"request_parameters":                       `{"roleArn":"r","roleSessionName":"s","userName":"u","accessKeyId":"AKIAX","status":"Inactive","principalArn":"p","sourceIdentity":"si","durationSeconds":900}`}},
 		{name: "request subfields of another shape are null", fields: `"requestParameters":{"status":{"code":1},"userName":7},"responseElements":{"credentials":"x","accessKey":{"createDate":"soon"}}`,
 			want: map[string]any{"request_status": nil, "request_user_name": nil, "issued_access_key_id": nil, "response_access_key_create_date": nil,
 				"request_parameters": `{"status":{"code":1},"userName":7}`}},
