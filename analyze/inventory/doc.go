@@ -63,4 +63,15 @@
 // limits). Source IPs and user agents per key are kept as bounded top-N
 // tables (Space-Saving), exact while a key has no more than 4×TopN
 // distinct values.
+//
+// # Outputs
+//
+// Inventory.Keys / KeyRecord (KeySchema: key_slot is the string "1", "2"
+// or "unknown", resolved_by the rule); Inventory.Rotations /
+// RotationRecord (RotationSchema) for every user holding two keys, with
+// the next step of AWS's rotation procedure; Inventory.Findings for the
+// rules key-limit-exceeded, foreign-key and rotation-stalled; and
+// Inventory.SlotKeyID, which analyze.SetAccessKeyIDs takes to put key IDs
+// on the credential-report findings. Activity is a second consumer that
+// follows a few given keys (AKIA or ASIA) in detail for trace and whois.
 package inventory
