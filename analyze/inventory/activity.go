@@ -118,6 +118,9 @@ func NewActivity(keys []string) *Activity {
 	return a
 }
 
+// Events is Add, so that an Activity is an ingest.EventSink.
+func (a *Activity) Events(rec arrow.Record) error { return a.Add(rec) }
+
 // Add folds the events of rec (schema cloudtrail.EventSchema). It does not
 // retain rec. It fails, wrapping ErrEventSchema, on another schema.
 func (a *Activity) Add(rec arrow.Record) error {

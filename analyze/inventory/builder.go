@@ -79,6 +79,17 @@ type evidence struct {
 	at int64
 }
 
+// offerLatest is offer for values where the latest event wins (ties: the
+// smaller value).
+func (e *evidence) offerLatest(v string, at int64) {
+	if v == "" {
+		return
+	}
+	if e.v == "" || at > e.at || at == e.at && v < e.v {
+		e.v, e.at = strings.Clone(v), at
+	}
+}
+
 func (e *evidence) offer(v string, at int64) {
 	if v == "" {
 		return
@@ -107,7 +118,7 @@ type otherKey struct {
 type limitAgg struct {
 	n           int64
 	first, last int64
-	arn         evidence // the caller's ARN
+	arn         evidence // the last caller's ARN
 	self        bool     // some attempt was self-service
 }
 
@@ -137,6 +148,9 @@ func (b *Builder) key(id string) *keyAgg {
 	b.keys[id] = k
 	return k
 }
+
+// Events is Add, so that a Builder is an ingest.EventSink.
+func (b *Builder) Events(rec arrow.Record) error { return b.Add(rec) }
 
 // Add folds the events of rec (schema cloudtrail.EventSchema) into the
 // aggregates. It does not retain rec; the caller keeps ownership. It fails,
@@ -201,10 +215,14 @@ func (b *Builder) use(k *keyAgg, ev *events, i int, at int64, home bool, caller,
 	if k.first == 0 || at < k.first {
 		k.first = at
 	}
-	if at > k.last || at == k.last && k.lastService == "" {
+	// The last use's region and service; among calls of the same
+	// millisecond the smallest (service, region), so the order of records
+	// does not matter.
+	svc, region := ev.s(ct.ColEventSource, i), ev.s(ct.ColAWSRegion, i)
+	if k.last == 0 || at > k.last || at == k.last && (svc < k.lastService || svc == k.lastService && region < k.lastRegion) {
 		k.last = at
-		k.lastRegion = strings.Clone(ev.s(ct.ColAWSRegion, i))
-		k.lastService = strings.Clone(ev.s(ct.ColEventSource, i))
+		k.lastRegion = strings.Clone(region)
+		k.lastService = strings.Clone(svc)
 	}
 	day := int32(floorDiv(at, 86_400_000))
 	d := k.days[day]
@@ -264,7 +282,7 @@ func (b *Builder) lifecycle(ev *events, i int, at int64, caller string) {
 			}
 			l.n++
 			l.first, l.last = min(l.first, at), max(l.last, at)
-			l.arn.offer(ev.s(ct.ColUIARN, i), at)
+			l.arn.offerLatest(ev.s(ct.ColUIARN, i), at)
 			if ev.s(ct.ColReqUserName, i) == "" {
 				l.self = true
 			}

@@ -1,11 +1,13 @@
 package inventory
 
 import (
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
+	"github.com/keyaudit/keyaudit/ingest"
 	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
 )
@@ -38,4 +40,18 @@ func TestKeyRecordGolden(t *testing.T) {
 		t.Fatalf("schema = %s", rec.Schema())
 	}
 	golden(t, "keys.golden", dump(rec))
+
+	// The order of events does not matter.
+	rev := slices.Clone(evs)
+	slices.Reverse(rev)
+	rec2 := build(t, reports, rev...).KeyRecord(mem)
+	defer rec2.Release()
+	if a, b := dump(rec), dump(rec2); a != b {
+		t.Errorf("reversed events give another inventory:\n%s\nvs\n%s", a, b)
+	}
 }
+
+var (
+	_ ingest.EventSink = (*Builder)(nil)
+	_ ingest.EventSink = (*Activity)(nil)
+)
