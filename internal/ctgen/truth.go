@@ -46,7 +46,9 @@ func (g *Generator) truthRows() []TruthRow {
 			row.RootPrincipal = rootARN(p.accts[root.acct].id)
 			row.RootAccessKeyID = p.keys[root.issuerKey].id
 		case kindSAML:
-			row.RootPrincipal = "saml:" + root.provider + ":" + root.subject
+			// The provider's name (after ":saml-provider/"), as keyaudit reports it.
+			name := root.provider[strings.LastIndexByte(root.provider, '/')+1:]
+			row.RootPrincipal = "saml:" + name + ":" + root.subject
 		case kindWeb:
 			row.RootPrincipal = "web:" + root.provider + ":" + root.subject
 		case kindService:
