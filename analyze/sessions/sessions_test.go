@@ -335,8 +335,8 @@ func TestOrderIndependence(t *testing.T) {
 	for _, sc := range scs {
 		t.Run(sc.name, func(t *testing.T) {
 			want := render(build(t, sc.events, len(sc.events)))
-			for seed := int64(1); seed <= 25; seed++ {
-				for _, batch := range []int{1, 2, 5} {
+			for seed := int64(1); seed <= 10; seed++ {
+				for _, batch := range []int{1, 4} {
 					got := render(build(t, shuffled(sc.events, seed), batch))
 					if got != want {
 						t.Fatalf("seed %d batch %d: result depends on order\n--- got\n%s--- want\n%s", seed, batch, got, want)
