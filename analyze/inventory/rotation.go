@@ -62,8 +62,10 @@ type pair struct {
 }
 
 // pairs finds every user that holds two keys: two existing slots in the
-// report (unless the logs show one deleted since), else two live keys in
-// the logs whose order of creation is known.
+// report (unless the logs show one deleted since); one existing slot and
+// exactly one live key created after it (CreateAccessKey seen); or, with
+// no slot in a report, two live keys in the logs whose order of creation
+// is known.
 func (inv *Inventory) pairs() []pair {
 	var out []pair
 	for ref, u := range inv.users {
@@ -72,11 +74,32 @@ func (inv *Inventory) pairs() []pair {
 			p.arn = u.row.ARN
 		}
 		var sides []side
-		if u.row != nil && u.row.Keys[0].Exists && u.row.Keys[1].Exists {
+		switch n := u.existingSlots(); {
+		case n == 2:
 			for s := 1; s <= 2; s++ {
 				sides = append(sides, inv.slotSide(u, s))
 			}
-		} else {
+		case n == 1:
+			// A report with one key, and a key created since: the
+			// rotation started after the report.
+			s := 1
+			if !u.row.Keys[0].Exists {
+				s = 2
+			}
+			rotated := u.row.Keys[s-1].LastRotated
+			var extra []side
+			for _, k := range u.keys {
+				row := inv.Keys[inv.byID[k.id]]
+				if row.Status == StatusDeleted || u.slot[k] != 0 || k.createDate == 0 ||
+					sameSecond(msTime(k.createDate), rotated) || !msTime(k.createDate).After(rotated) {
+					continue
+				}
+				extra = append(extra, side{key: k, created: row.Created, status: row.Status, lastUsed: row.LastUsed})
+			}
+			if len(extra) == 1 {
+				sides = []side{inv.slotSide(u, s), extra[0]}
+			}
+		default:
 			for _, k := range u.keys {
 				row := inv.Keys[inv.byID[k.id]]
 				if row.Status == StatusDeleted {
@@ -116,6 +139,19 @@ func (inv *Inventory) pairs() []pair {
 		return cmp.Or(strings.Compare(a.ref.account, b.ref.account), strings.Compare(a.ref.user, b.ref.user))
 	})
 	return out
+}
+
+func (u *userState) existingSlots() int {
+	if u.row == nil {
+		return 0
+	}
+	n := 0
+	for _, k := range u.row.Keys {
+		if k.Exists {
+			n++
+		}
+	}
+	return n
 }
 
 func (inv *Inventory) slotSide(u *userState, s int) side {

@@ -18,6 +18,7 @@ func TestRotations(t *testing.T) {
 	kBobOld, kBobNew := keyOf("AKIA", acctA, 23), keyOf("AKIA", acctA, 24)
 	kCarolOld, kCarolNew := keyOf("AKIA", acctA, 25), keyOf("AKIA", acctA, 26)
 	kDaveOld, kDaveNew := keyOf("AKIA", acctA, 27), keyOf("AKIA", acctA, 28)
+	kGinaOld, kGinaNew := keyOf("AKIA", acctA, 29), keyOf("AKIA", acctA, 30)
 	ip := func(e *ct.Event, v string) *ct.Event { return with(e, ct.ColSourceIPAddress, v) }
 	ua := func(e *ct.Event, v string) *ct.Event { return with(e, ct.ColUserAgent, v) }
 	rep := []*credreport.Report{report(acctA, gen,
@@ -29,6 +30,8 @@ func TestRotations(t *testing.T) {
 		row("carol", slot(false, rOld, time.Time{}, "", ""), slot(true, rNew, time.Time{}, "", "")),
 		// erin: one key: no row.
 		row("erin", slot(true, rOld, time.Time{}, "", ""), credreport.KeySlot{}),
+		// gina: one key in the report, a second created since.
+		row("gina", slot(true, rOld, at(15*day), "us-east-1", "s3"), credreport.KeySlot{}),
 		// frank: new key in slot 1, old key in slot 2.
 		row("frank", slot(true, rNew, time.Time{}, "", ""), slot(true, rOld, time.Time{}, "", "")),
 	)}
@@ -44,6 +47,8 @@ func TestRotations(t *testing.T) {
 		call(at(5*day), acctA, "bob", kBobOld),
 		call(at(15*day), acctA, "bob", kBobNew),
 
+		call(at(15*day), acctA, "gina", kGinaOld),
+		created(gen.Add(day), acctA, "admin", kAdmin, "gina", kGinaNew, gen.Add(day)),
 		// dave has no report row: a pair from the logs alone.
 		created(at(-50*day), acctA, "admin", kAdmin, "dave", kDaveOld, at(-50*day)),
 		created(at(-day), acctA, "admin", kAdmin, "dave", kDaveNew, at(-day)),
@@ -82,8 +87,11 @@ func TestRotations(t *testing.T) {
 	if f := byUser["frank"]; f.OldSlot != 2 || f.NewSlot != 1 {
 		t.Errorf("frank = %+v", f)
 	}
-	if len(rots) != 5 {
-		t.Errorf("%d rotation rows, want 5 (alice, bob, carol, dave, frank)", len(rots))
+	if g := byUser["gina"]; g.OldKey != kGinaOld || g.OldSlot != 1 || g.NewKey != kGinaNew || g.NewSlot != 0 || !g.NewCreated.Equal(gen.Add(day)) {
+		t.Errorf("gina = %+v", g)
+	}
+	if len(rots) != 6 {
+		t.Errorf("%d rotation rows, want 6 (alice, bob, carol, dave, frank, gina)", len(rots))
 	}
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
