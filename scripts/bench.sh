@@ -38,6 +38,7 @@ RSS=$TOOLS/rss
 GENID=$(sha256sum "$TOOLS/ctgen" | cut -c1-12)
 RESULTS=$BENCH_DIR/results.txt
 : >"$RESULTS"
+rm -f "$BENCH_DIR"/out/*.csv "$BENCH_DIR"/out/*.tsv "$BENCH_DIR/gobench.txt"
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
@@ -166,6 +167,10 @@ for f in "$BENCH_DIR"/out/*.csv; do
 	[ -f "$f" ] && printf '%s: %s rows\n' "$(basename "$f")" "$(($(wc -l <"$f") - 1))"
 done
 [ -f "$CORPUS.meta/truth.csv" ] && printf 'truth: %s temporary keys (%s)\n' "$(($(wc -l <"$CORPUS.meta/truth.csv") - 1))" "$CORPUS.meta/truth.csv"
+if [ -f "$BENCH_DIR/out/sessions.csv" ]; then
+	echo "sessions vs truth:"
+	"$TOOLS/ctgen" compare -truth "$CORPUS.meta/truth.csv" "$BENCH_DIR/out/sessions.csv" || true
+fi
 [ -f "$BENCH_DIR/out/duckdb.tsv" ] && { echo "duckdb:"; cat "$BENCH_DIR/out/duckdb.tsv"; }
 [ -f "$BENCH_DIR/gobench.txt" ] && { echo "go benchmarks:"; grep -E '^(Benchmark|ok|FAIL|---)' "$BENCH_DIR/gobench.txt" || true; }
 echo "raw measurements: $RESULTS"

@@ -3,6 +3,10 @@
 //
 //	ctgen -out DIR -events N -files F -accounts A -seed S [-org o-abc123]
 //	      [-dups 0.01] [-truth sessions.csv] [-truth-keys keys.csv]
+//
+// and compares a sessions CSV (keyaudit sessions -f csv) with a truth file:
+//
+//	ctgen compare -truth truth.csv sessions.csv
 package main
 
 import (
@@ -16,6 +20,10 @@ import (
 )
 
 func main() {
+	run := run
+	if len(os.Args) > 1 && os.Args[1] == "compare" {
+		run = func(args []string, stderr io.Writer) error { return compare(args[1:], os.Stdout, stderr) }
+	}
 	if err := run(os.Args[1:], os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "ctgen:", err)
 		os.Exit(1)
@@ -100,4 +108,42 @@ func writeWith(path string, fn func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// compare prints how a sessions CSV agrees with the ground truth; it fails
+// when any truth key is missing or differs.
+func compare(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("ctgen compare", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	truthPath := fs.String("truth", "", "truth CSV written by ctgen -truth (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *truthPath == "" || fs.NArg() != 1 {
+		fs.Usage()
+		return fmt.Errorf("usage: ctgen compare -truth TRUTH.csv SESSIONS.csv")
+	}
+	tf, err := os.Open(*truthPath)
+	if err != nil {
+		return err
+	}
+	defer tf.Close()
+	truth, err := ctgen.ReadTruth(tf)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *truthPath, err)
+	}
+	sf, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer sf.Close()
+	c, err := ctgen.CompareSessions(truth, sf)
+	if err != nil {
+		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+	}
+	fmt.Fprint(stdout, c.String())
+	if c.Exact != c.TruthKeys {
+		return fmt.Errorf("%d of %d truth keys not matched exactly", c.TruthKeys-c.Exact, c.TruthKeys)
+	}
+	return nil
 }

@@ -56,3 +56,32 @@ func TestRunErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestCompare(t *testing.T) {
+	dir := t.TempDir()
+	truth := filepath.Join(dir, "truth.csv")
+	var stderr bytes.Buffer
+	if err := run([]string{"-q", "-out", filepath.Join(dir, "c"), "-events", "400", "-files", "4", "-truth", truth}, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	// The truth file itself, read as a sessions CSV, matches exactly.
+	var out bytes.Buffer
+	if err := compare([]string{"-truth", truth, truth}, &out, &stderr); err != nil {
+		t.Fatalf("compare truth with itself: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "(100.00%)") {
+		t.Errorf("output %q", out.String())
+	}
+	// Dropping a row is reported and fails.
+	b, _ := os.ReadFile(truth)
+	lines := strings.SplitAfter(string(b), "\n")
+	short := filepath.Join(dir, "short.csv")
+	os.WriteFile(short, []byte(strings.Join(append(lines[:1], lines[2:]...), "")), 0o644)
+	out.Reset()
+	if err := compare([]string{"-truth", truth, short}, &out, &stderr); err == nil {
+		t.Errorf("compare with a missing row: want error, got %q", out.String())
+	}
+	if err := compare([]string{"-truth", truth}, &out, &stderr); err == nil {
+		t.Error("compare without a sessions file: want error")
+	}
+}

@@ -2,6 +2,8 @@ package ctgen
 
 import (
 	"bufio"
+	"encoding/csv"
+	"fmt"
 	"io"
 	"sort"
 	"strconv"
@@ -136,4 +138,34 @@ func (g *Generator) WriteKeyTruth(out io.Writer) error {
 		bw.WriteString(r.acct + "," + csvField(r.user) + "," + r.id + "," + r.created + "," + r.status + "\n")
 	}
 	return bw.Flush()
+}
+
+// ReadTruth parses a session truth CSV written by WriteTruth.
+func ReadTruth(in io.Reader) ([]TruthRow, error) {
+	r := csv.NewReader(in)
+	r.FieldsPerRecord = 7
+	head, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("read truth: header: %w", err)
+	}
+	if strings.Join(head, ",") != TruthHeader {
+		return nil, fmt.Errorf("read truth: header %.100q, want %q", strings.Join(head, ","), TruthHeader)
+	}
+	var rows []TruthRow
+	for line := 2; ; line++ {
+		f, err := r.Read()
+		if err == io.EOF {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read truth: line %d: %w", line, err)
+		}
+		row := TruthRow{AccessKeyID: f[0], AccountID: f[1], IssuedBy: f[2], RootKind: f[3], RootPrincipal: f[4], RootAccessKeyID: f[5]}
+		if f[6] != "" {
+			if row.ChainDepth, err = strconv.Atoi(f[6]); err != nil || row.ChainDepth < 1 {
+				return nil, fmt.Errorf("read truth: line %d: bad chain_depth %.20q", line, f[6])
+			}
+		}
+		rows = append(rows, row)
+	}
 }
