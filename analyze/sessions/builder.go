@@ -337,3 +337,7 @@ func rawField(raw, name string) string {
 	}
 	return string(v.GetStringBytes(name))
 }
+
+// Events is Add under the name of ingest.EventSink, so that a Builder can
+// be the sink of an ingest Run (or one of several sinks fed in turn).
+func (b *Builder) Events(rec arrow.Record) error { return b.Add(rec) }

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/keyaudit/keyaudit/ingest"
@@ -42,10 +41,6 @@ func datasetsDir(t testing.TB) string {
 	return dir
 }
 
-type builderSink struct{ b *Builder }
-
-func (s builderSink) Events(rec arrow.Record) error { return s.b.Add(rec) }
-
 // ingestResult reads paths with the ingest engine into a Builder.
 func ingestResult(t *testing.T, opts ingest.Options, paths ...string) *Result {
 	t.Helper()
@@ -53,7 +48,7 @@ func ingestResult(t *testing.T, opts ingest.Options, paths ...string) *Result {
 	defer mem.AssertSize(t, 0)
 	opts.Mem = mem
 	b := New()
-	res, err := ingest.Run(context.Background(), paths, opts, builderSink{b})
+	res, err := ingest.Run(context.Background(), paths, opts, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,3 +168,5 @@ func TestDatasets(t *testing.T) {
 		})
 	}
 }
+
+var _ ingest.EventSink = (*Builder)(nil)

@@ -135,6 +135,28 @@ func scenarios() []scenario {
 			},
 		},
 		{
+			name: "assume_root_and_federation_token",
+			events: []*ct.Event{
+				// Centralised root access: a management-account user's key
+				// gets a root session in member account B.
+				iamUser(ev("ar1", "2025-01-10T09:00:00Z", "AssumeRoot"), acctA, "alice", akia).
+					Set(ct.ColRequestParameters, `{"targetPrincipal":"`+acctB+`","taskPolicyArn":{"arn":"arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"}}`).
+					Set(ct.ColRespCredentialsAccessKeyID, "ASIAASSUMEROOT000001"),
+				rootUser(call("ar2", "2025-01-10T09:01:00Z", "DeleteLoginProfile"), acctB, "ASIAASSUMEROOT000001"),
+				// A federated user of alice.
+				iamUser(ev("gf1", "2025-01-10T10:00:00Z", "GetFederationToken"), acctA, "alice", akia).
+					Set(ct.ColRequestParameters, `{"name":"contractor","durationSeconds":3600}`).
+					Set(ct.ColRespCredentialsAccessKeyID, "ASIAFEDERATION000001"),
+				ev("gf2", "2025-01-10T10:05:00Z", "ListBuckets").Set(ct.ColEventSource, "s3.amazonaws.com").
+					Set(ct.ColUIType, "FederatedUser").Set(ct.ColUIARN, "arn:aws:sts::"+acctA+":federated-user/contractor").
+					Set(ct.ColUIAccountID, acctA).Set(ct.ColUIAccessKeyID, "ASIAFEDERATION000001").Set(ct.ColRecipientAccountID, acctA),
+			},
+			want: map[string]want{
+				"ASIAASSUMEROOT000001": {kind: KindIAMUser, principal: userARN, rootKey: akia, depth: 1, account: acctB, issuedBy: "AssumeRoot", count: 1},
+				"ASIAFEDERATION000001": {kind: KindIAMUser, principal: userARN, rootKey: akia, depth: 1, account: acctA, issuedBy: "GetFederationToken", count: 1},
+			},
+		},
+		{
 			name: "saml_and_web_identity",
 			events: []*ct.Event{
 				ev("sa1", "2024-05-01T12:00:00Z", "AssumeRoleWithSAML").Set(ct.ColUIType, "SAMLUser").
