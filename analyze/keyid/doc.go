@@ -10,10 +10,10 @@
 // or 17 base32 characters (A–Z, 2–7). Decode rejects anything else, e.g. a
 // pseudonymised key with a '0', '1', '8' or '9' in it.
 //
-// Identifiers issued since about 2019 carry the owning account: when the
-// fifth character is Q–Z or 2–7, base32-decode the 16 characters after the
-// prefix, read the first 6 bytes as a big-endian integer z, and the account
-// is (z & 0x7fffffffff80) >> 7, printed as 12 digits. Older ("legacy")
+// Newer identifiers carry the owning account: when the fifth character is
+// Q–Z or 2–7, base32-decode the 16 characters after the prefix, read the
+// first 6 bytes as a big-endian integer z, and the account is
+// (z & 0x7fffffffff80) >> 7, printed as 12 digits. Older ("legacy")
 // identifiers, fifth character A–P, do not: Decode says so in
 // Info.AccountNote instead of guessing.
 //
