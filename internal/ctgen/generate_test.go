@@ -445,7 +445,15 @@ func TestConfigErrors(t *testing.T) {
 // TestGolden pins the bytes of a tiny corpus: any change to the generator's
 // output must be deliberate (go test ./internal/ctgen -update).
 func TestGolden(t *testing.T) {
-	c := generate(t, Config{Events: 400, Files: 4, Accounts: 2, Seed: 1, Dups: 0.01})
+	for _, workers := range []int{2, 1, 3} {
+		t.Run(fmt.Sprintf("workers%d", workers), func(t *testing.T) {
+			golden(t, Config{Events: 400, Files: 4, Accounts: 2, Seed: 1, Dups: 0.01, Workers: workers}, *update && workers == 2)
+		})
+	}
+}
+
+func golden(t *testing.T, cfg Config, update bool) {
+	c := generate(t, cfg)
 	var b strings.Builder
 	paths := make([]string, 0, len(c.raw))
 	for rel := range c.raw {
@@ -460,7 +468,7 @@ func TestGolden(t *testing.T) {
 	b.WriteString("\n")
 	c.gen.WriteKeyTruth(&b)
 	golden := filepath.Join("testdata", "tiny.golden")
-	if *update {
+	if update {
 		os.MkdirAll("testdata", 0o755)
 		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)
