@@ -299,7 +299,7 @@ func (p *plan) addSession(r *rand.Rand, k sessKind, meanUses int) {
 	A := len(p.accts)
 	span := p.end.Unix() - p.start.Unix()
 	s := session{role: -1, user: -1, issuerKey: -1, parent: -1, depth: 1, token: len(p.sessions) + 1}
-	s.ua = r.IntN(len(userAgents))
+	s.ua = r.IntN(uaGeneric) // programmatic clients; flows below override
 	s.ip = publicIP(r)
 	t0 := p.start.Unix() + 60 + r.Int64N(span-3*3600)
 	pickUser := func(a int) int { us := p.accts[a].users; return us[r.IntN(len(us))] }
