@@ -215,31 +215,35 @@ func (w *worker) file(j job) error {
 			return nil
 		}
 	}
+	// CloudTrail layouts are told by their first key, so the credential
+	// report sniffers (which parse the head) run only for other files.
+	format := cloudtrail.Detect(head)
+	switch format {
+	case cloudtrail.FormatRecords:
+		return w.decodeWhole(KindCloudTrail, format, compressed)
+	case cloudtrail.FormatLookupEvents:
+		return w.decodeWhole(KindLookupEvents, format, compressed)
+	case cloudtrail.FormatDigest:
+		w.skipFile(KindDigest, "CloudTrail digest file (has digestStartTime)")
+		return nil
+	}
 	switch {
 	case credreport.SniffCredentialsFile(head):
 		return w.credentialsFile(compressed)
 	case credreport.Sniff(head):
 		return w.credentialReport(compressed)
 	}
-	switch f := cloudtrail.Detect(head); f {
-	case cloudtrail.FormatRecords:
-		return w.decodeWhole(KindCloudTrail, f, compressed)
-	case cloudtrail.FormatLookupEvents:
-		return w.decodeWhole(KindLookupEvents, f, compressed)
+	switch format {
 	case cloudtrail.FormatArray:
-		return w.decodeWhole(KindJSONArray, f, compressed)
+		return w.decodeWhole(KindJSONArray, format, compressed)
 	case cloudtrail.FormatObjects:
 		if w.isJSONLines(head) {
 			return w.jsonLines(compressed)
 		}
-		return w.decodeWhole(KindJSONLines, f, compressed)
-	case cloudtrail.FormatDigest:
-		w.skipFile(KindDigest, "CloudTrail digest file (has digestStartTime)")
-		return nil
-	default:
-		w.skipFile(KindUnknown, "not a credential report, credentials file or CloudTrail JSON")
-		return nil
+		return w.decodeWhole(KindJSONLines, format, compressed)
 	}
+	w.skipFile(KindUnknown, "not a credential report, credentials file or CloudTrail JSON")
+	return nil
 }
 
 func (w *worker) skipFile(k Kind, reason string) {

@@ -38,38 +38,59 @@ func newColumns(mem memory.Allocator) *columns {
 	return c
 }
 
-func setBit(b []byte, i int, v bool) []byte {
-	if i>>3 >= len(b) {
-		b = append(b, 0)
+var (
+	stringCols = colsOf(kindString)
+	timeCols   = colsOf(kindTime)
+	boolCols   = colsOf(kindBool)
+)
+
+func colsOf(kind uint8) (cols []int) {
+	for i := 0; i < NumColumns; i++ {
+		if colKind[i] == kind {
+			cols = append(cols, i)
+		}
 	}
-	if v {
-		b[i>>3] |= 1 << (i & 7)
-	}
-	return b
+	return cols
 }
 
 // appendRow appends r. String values must be valid UTF-8.
 func (c *columns) appendRow(r *row) {
 	n := c.n
-	for i := 0; i < NumColumns; i++ {
-		var ok bool
-		switch colKind[i] {
-		case kindString:
-			s := &c.str[i]
-			v := r.str[i]
-			ok = len(v) > 0
+	if n&7 == 0 { // a new byte of every bitmap
+		for i := 0; i < NumColumns; i++ {
+			c.valid[i] = append(c.valid[i], 0)
+		}
+		for _, i := range boolCols {
+			c.bits[i] = append(c.bits[i], 0)
+		}
+	}
+	byteIdx, bit := n>>3, byte(1)<<(n&7)
+	for _, i := range stringCols {
+		s := &c.str[i]
+		if v := r.str[i]; len(v) > 0 {
 			c.bytes += len(v)
 			s.data = append(s.data, v...)
-			s.offs = append(s.offs, int32(len(s.data)))
-		case kindTime:
-			ok = r.set[i]
-			c.num[i] = append(c.num[i], r.num[i])
-		case kindBool:
-			ok = r.set[i]
-			c.bits[i] = setBit(c.bits[i], n, ok && r.bits[i])
+			c.valid[i][byteIdx] |= bit
+		} else {
+			c.nulls[i]++
 		}
-		c.valid[i] = setBit(c.valid[i], n, ok)
-		if !ok {
+		s.offs = append(s.offs, int32(len(s.data)))
+	}
+	for _, i := range timeCols {
+		c.num[i] = append(c.num[i], r.num[i])
+		if r.set[i] {
+			c.valid[i][byteIdx] |= bit
+		} else {
+			c.nulls[i]++
+		}
+	}
+	for _, i := range boolCols {
+		if r.set[i] {
+			c.valid[i][byteIdx] |= bit
+			if r.bits[i] {
+				c.bits[i][byteIdx] |= bit
+			}
+		} else {
 			c.nulls[i]++
 		}
 	}

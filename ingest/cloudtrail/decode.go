@@ -99,6 +99,7 @@ type Decoder struct {
 	Stats Stats
 
 	cols  *columns
+	high  bool // the staged event has non-ASCII bytes
 	s     scanner
 	inner scanner
 	row   row
@@ -268,6 +269,7 @@ func (d *Decoder) event(s *scanner) bool {
 	d.err = nil
 	d.arena = d.arena[:0]
 	d.Stats.Records++
+	s.high = false
 	empty, ok := s.objStart(0)
 	if !ok {
 		return false
@@ -331,6 +333,7 @@ func (d *Decoder) event(s *scanner) bool {
 	if d.err == nil && !d.row.set[ColEventTime] {
 		d.fieldErr(ColEventTime, "", ErrMissingTime)
 	}
+	d.high = s.high
 	return true
 }
 
@@ -361,7 +364,7 @@ func (d *Decoder) reject(err error) {
 
 func (d *Decoder) appendRow() {
 	r := &d.row
-	for i := 0; i < NumColumns; i++ {
+	for i := 0; d.high && i < NumColumns; i++ {
 		if colKind[i] == kindString && len(r.str[i]) > 0 && !utf8.Valid(r.str[i]) {
 			r.str[i] = bytes.ToValidUTF8(r.str[i], []byte("\uFFFD"))
 		}

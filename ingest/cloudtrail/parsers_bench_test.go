@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"os"
+	"syscall"
+	"time"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -14,8 +17,31 @@ import (
 	"github.com/keyaudit/keyaudit/ingest/internal/synth"
 )
 
-// benchFile is one synthetic S3 delivery file of 2,000 events (~2.3 MB).
+// cpuTime is the process's user+system CPU time (MB per CPU-second stays
+// meaningful on a loaded machine).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func reportCPU(b *testing.B, size int, start time.Duration) {
+	b.ReportMetric(float64(size)*float64(b.N)/1e6/(cpuTime()-start).Seconds(), "MB/cpu-s")
+}
+
+// benchFile is one synthetic S3 delivery file of 2,000 events (~2.3 MB),
+// or the first file of KEYAUDIT_BENCH_FILE (e.g. a decompressed
+// cmd/ctgen file).
 func benchFile(b *testing.B) []byte {
+	if p := os.Getenv("KEYAUDIT_BENCH_FILE"); p != "" {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return data
+	}
 	var buf bytes.Buffer
 	if _, err := synth.Records(&buf, 1, 0, 2000); err != nil {
 		b.Fatal(err)
@@ -32,6 +58,8 @@ func BenchmarkParsers(b *testing.B) {
 		defer d.Release()
 		d.Emit = func(r arrow.Record) error { r.Release(); return nil }
 		b.SetBytes(int64(len(data)))
+		start := cpuTime()
+		defer reportCPU(b, len(data), start)
 		for i := 0; i < b.N; i++ {
 			if inErr, err := d.DecodeFile(data, FormatRecords); inErr != nil || err != nil {
 				b.Fatal(inErr, err)
@@ -43,6 +71,8 @@ func BenchmarkParsers(b *testing.B) {
 		var p fastjson.Parser
 		var raw []byte
 		b.SetBytes(int64(len(data)))
+		start := cpuTime()
+		defer reportCPU(b, len(data), start)
 		n := 0
 		for i := 0; i < b.N; i++ {
 			v, err := p.ParseBytes(data)
@@ -83,6 +113,8 @@ func BenchmarkParsers(b *testing.B) {
 			RequestParameters, ResponseElements, AdditionalEventData                 json.RawMessage
 		}
 		b.SetBytes(int64(len(data)))
+		start := cpuTime()
+		defer reportCPU(b, len(data), start)
 		for i := 0; i < b.N; i++ {
 			var f struct{ Records []ev }
 			if err := json.Unmarshal(data, &f); err != nil {
@@ -94,6 +126,8 @@ func BenchmarkParsers(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		r := bytes.NewReader(data)
 		dec := jsontext.NewDecoder(r)
+		start := cpuTime()
+		defer reportCPU(b, len(data), start)
 		for i := 0; i < b.N; i++ {
 			r.Reset(data)
 			dec.Reset(r)

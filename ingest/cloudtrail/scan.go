@@ -55,10 +55,13 @@ type scanner struct {
 	// secret is set when a key named like a secret (secretAccessKey,
 	// sessionToken, any case) was seen by skip with check set.
 	secret bool
+	// high is set when a string had a non-ASCII byte (then values are
+	// checked for valid UTF-8).
+	high bool
 }
 
 func (s *scanner) reset(buf []byte) {
-	s.buf, s.pos, s.err, s.secret = buf, 0, nil, false
+	s.buf, s.pos, s.err, s.secret, s.high = buf, 0, nil, false, false
 }
 
 func (s *scanner) fail(msg string) bool {
@@ -103,11 +106,13 @@ func (s *scanner) str() (raw []byte, esc bool, ok bool) {
 	b := s.buf
 	i := s.pos + 1
 	start := i
+	var acc uint64 // OR of the bytes seen, to tell ASCII-only strings
 	for {
 		// Eight bytes at a time: stop at the first '"', '\\' or control
 		// byte (SWAR; false positives only above the first true one).
 		for i+8 <= len(b) {
 			v := binary.LittleEndian.Uint64(b[i:])
+			acc |= v
 			m := hasZeroByte(v^(lsb*'"')) | hasZeroByte(v^(lsb*'\\')) | ((v - lsb*0x20) &^ v & msb)
 			if m != 0 {
 				i += bits.TrailingZeros64(m) >> 3
@@ -116,6 +121,7 @@ func (s *scanner) str() (raw []byte, esc bool, ok bool) {
 			i += 8
 		}
 		for i < len(b) && !strStop[b[i]] {
+			acc |= uint64(b[i])
 			i++
 		}
 		if i >= len(b) {
@@ -125,6 +131,9 @@ func (s *scanner) str() (raw []byte, esc bool, ok bool) {
 		switch c := b[i]; {
 		case c == '"':
 			s.pos = i + 1
+			if acc&msb != 0 {
+				s.high = true
+			}
 			return b[start:i], esc, true
 		case c == '\\':
 			esc = true

@@ -1,0 +1,169 @@
+package ingest
+
+import (
+	"bytes"
+	stdgzip "compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	kgzip "github.com/klauspost/compress/gzip"
+
+	"github.com/keyaudit/keyaudit/ingest/internal/synth"
+)
+
+// cpuTime is the process's user+system CPU time: benchmarks report MB per
+// CPU-second too, which stays meaningful on a shared, loaded machine where
+// wall-clock MB/s does not.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchTree writes files .json.gz files of perFile synthetic events each
+// and returns the directory and the decompressed size.
+func benchTree(b *testing.B, files, perFile int) (string, int64) {
+	b.Helper()
+	dir := b.TempDir()
+	var total int64
+	for f := 0; f < files; f++ {
+		var raw bytes.Buffer
+		n, err := synth.Records(&raw, 7, f*perFile, perFile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += n
+		var z bytes.Buffer
+		w := kgzip.NewWriter(&z)
+		if _, err := w.Write(raw.Bytes()); err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("AWSLogs/123456789012/CloudTrail/us-east-1/2026/10/01/f%04d.json.gz", f))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(p, z.Bytes(), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return dir, total
+}
+
+// BenchmarkRun reads a tree of .json.gz S3 files (decompressed size in
+// SetBytes) into Arrow records with dedup, as keyaudit does. Set
+// KEYAUDIT_BENCH_DIR to read a larger tree instead (e.g. one from
+// `go run ./cmd/ctgen -out DIR`).
+func BenchmarkRun(b *testing.B) {
+	dir, size := os.Getenv("KEYAUDIT_BENCH_DIR"), int64(0)
+	if dir == "" {
+		dir, size = benchTree(b, 40, 1000)
+	}
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			var events int64
+			start := cpuTime()
+			b.ResetTimer()
+			read := int64(0)
+			for i := 0; i < b.N; i++ {
+				res, err := Run(context.Background(), []string{dir}, Options{Mem: memory.NewGoAllocator(), Workers: workers,
+					Progress: func(p Progress) { read = p.Bytes }}, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				events = 0
+				for _, c := range res.Stats {
+					events += c.Used
+				}
+			}
+			b.StopTimer()
+			cpu := cpuTime() - start
+			if size == 0 {
+				size = read
+			}
+			b.SetBytes(size)
+			b.ReportMetric(float64(size)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
+			b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// BenchmarkGunzip compares klauspost/compress/gzip (used) with the
+// standard library on one synthetic S3 file (decompressed size in
+// SetBytes).
+func BenchmarkGunzip(b *testing.B) {
+	var files [][]byte // compressed
+	var size int64     // decompressed, all files
+	if dir := os.Getenv("KEYAUDIT_BENCH_DIR"); dir != "" {
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && len(files) < 40 && filepath.Ext(p) == ".gz" && !bytes.Contains([]byte(p), []byte("Digest")) {
+				if data, err := os.ReadFile(p); err == nil {
+					files = append(files, data)
+				}
+			}
+			return nil
+		})
+	} else {
+		var raw bytes.Buffer
+		if _, err := synth.Records(&raw, 3, 0, 2000); err != nil {
+			b.Fatal(err)
+		}
+		var z bytes.Buffer
+		w := stdgzip.NewWriter(&z)
+		w.Write(raw.Bytes())
+		w.Close()
+		files = append(files, z.Bytes())
+	}
+	for _, f := range files {
+		r, err := stdgzip.NewReader(bytes.NewReader(f))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, r)
+		size += n
+	}
+	buf := make([]byte, 256<<10)
+	for _, impl := range []string{"klauspost", "stdlib"} {
+		b.Run(impl, func(b *testing.B) {
+			b.SetBytes(size)
+			kr, _ := kgzip.NewReader(bytes.NewReader(files[0]))
+			sr, _ := stdgzip.NewReader(bytes.NewReader(files[0]))
+			start := cpuTime()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for _, f := range files {
+					var r io.Reader
+					if impl == "klauspost" {
+						kr.Reset(bytes.NewReader(f))
+						r = kr
+					} else {
+						sr.Reset(bytes.NewReader(f))
+						r = sr
+					}
+					for {
+						_, err := r.Read(buf)
+						if err == io.EOF {
+							break
+						}
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(size)*float64(b.N)/1e6/(cpuTime()-start).Seconds(), "MB/cpu-s")
+		})
+	}
+}
