@@ -30,41 +30,42 @@ type Activity struct {
 	recipients map[string]bool
 }
 
-// Trace is what the logs say about one key. Counts are sorted by count
+// KeyActivity is what the logs say about one key. Counts are sorted by count
 // (highest first), then value; lifecycle events by time.
-type Trace struct {
-	AccessKeyID string
-	Info        keyid.Info // zero when the ID does not decode
-	DecodeError string
+type KeyActivity struct {
+	AccessKeyID string     `json:"access_key_id"`
+	Info        keyid.Info `json:"decoded"` // zero when the ID does not decode
+	DecodeError string     `json:"decode_error,omitempty"`
 
-	Calls             int64     // distinct API calls signed with the key (cross-account copies counted once; see copies)
-	FirstUse, LastUse time.Time // zero when never used in the logs
-	Accounts          []Count   // userIdentity.accountId of the calls
-	Principals        []Count   // userIdentity.arn
-	IdentityTypes     []Count   // userIdentity.type
-	Services          []Count   // eventSource
-	Regions           []Count   // awsRegion
-	EventNames        []Count
-	SourceIPs         []Count
-	UserAgents        []Count
-	ErrorCodes        []Count // calls that failed, by errorCode
-	Recipients        []Count // accounts whose trails logged the calls (every copy)
-	Lifecycle         []LifecycleEvent
-	LifecycleDropped  int  // lifecycle events beyond MaxLifecycle
-	Truncated         bool // some dimension had more than MaxDistinct values
+	Calls            int64            `json:"calls"`              // distinct API calls signed with the key (cross-account copies counted once; see copies)
+	FirstUse         time.Time        `json:"first_use,omitzero"` // zero when never used in the logs
+	LastUse          time.Time        `json:"last_use,omitzero"`
+	Accounts         []Count          `json:"accounts"`       // userIdentity.accountId of the calls
+	Principals       []Count          `json:"principals"`     // userIdentity.arn
+	IdentityTypes    []Count          `json:"identity_types"` // userIdentity.type
+	Services         []Count          `json:"services"`       // eventSource
+	Regions          []Count          `json:"regions"`        // awsRegion
+	EventNames       []Count          `json:"event_names"`
+	SourceIPs        []Count          `json:"source_ips"`
+	UserAgents       []Count          `json:"user_agents"`
+	ErrorCodes       []Count          `json:"error_codes"` // calls that failed, by errorCode
+	Recipients       []Count          `json:"recipients"`  // accounts whose trails logged the calls (every copy)
+	Lifecycle        []LifecycleEvent `json:"lifecycle"`
+	LifecycleDropped int              `json:"lifecycle_dropped,omitempty"` // lifecycle events beyond MaxLifecycle
+	Truncated        bool             `json:"truncated,omitempty"`         // some dimension had more than MaxDistinct values
 }
 
 // LifecycleEvent is one event that created, changed, deleted or issued
 // the key, successful or not.
 type LifecycleEvent struct {
-	Time      time.Time
-	EventName string // CreateAccessKey, UpdateAccessKey, DeleteAccessKey, AssumeRole, GetSessionToken, …
-	Action    string // created, status Active, status Inactive, deleted, issued; "… failed" when ErrorCode is set
-	By        string // userIdentity.arn of the caller ("" when absent)
-	SourceIP  string
-	ErrorCode string // "" when the call succeeded
-	Detail    string // target user, assumed role, expiry
-	EventID   string
+	Time      time.Time `json:"time"`
+	EventName string    `json:"event_name"`   // CreateAccessKey, UpdateAccessKey, DeleteAccessKey, AssumeRole, GetSessionToken, …
+	Action    string    `json:"action"`       // created, status Active, status Inactive, deleted, issued; "… failed" when ErrorCode is set
+	By        string    `json:"by,omitempty"` // userIdentity.arn of the caller
+	SourceIP  string    `json:"source_ip,omitempty"`
+	ErrorCode string    `json:"error_code,omitempty"` // "" when the call succeeded
+	Detail    string    `json:"detail,omitempty"`     // target user, assumed role, expiry
+	EventID   string    `json:"event_id,omitempty"`
 }
 
 type trace struct {
@@ -117,9 +118,6 @@ func NewActivity(keys []string) *Activity {
 	}
 	return a
 }
-
-// Events is Add, so that an Activity is an ingest.EventSink.
-func (a *Activity) Events(rec arrow.Record) error { return a.Add(rec) }
 
 // Add folds the events of rec (schema cloudtrail.EventSchema). It does not
 // retain rec. It fails, wrapping ErrEventSchema, on another schema.
@@ -268,40 +266,55 @@ func userDetail(ev *events, i int) string {
 	return ""
 }
 
-// Traces returns one Trace per requested key, sorted by key ID; a key the
-// logs never mention has a Trace with no calls and no lifecycle.
-func (a *Activity) Traces() []Trace {
-	var out []Trace
-	for _, t := range a.traces {
-		in := a.recipients[t.account.v]
-		tr := Trace{
-			AccessKeyID: t.id, Info: t.info, DecodeError: t.decErr,
-			Calls: t.calls.n(in), FirstUse: msTime(t.first), LastUse: msTime(t.last),
-			Truncated: t.truncated, LifecycleDropped: t.dropped,
-		}
-		counts := func(d int) []Count {
-			var cs []Count
-			for v, c := range t.dims[d] {
-				if n := c.n(in); n > 0 {
-					cs = append(cs, Count{Value: v, N: n})
-				}
-			}
-			sortCounts(cs)
-			return cs
-		}
-		tr.Accounts, tr.Principals, tr.IdentityTypes = counts(dimAccount), counts(dimPrincipal), counts(dimType)
-		tr.Services, tr.Regions, tr.EventNames = counts(dimService), counts(dimRegion), counts(dimEvent)
-		tr.SourceIPs, tr.UserAgents, tr.ErrorCodes = counts(dimIP), counts(dimAgent), counts(dimError)
-		for r, n := range t.recipients {
-			tr.Recipients = append(tr.Recipients, Count{Value: r, N: n})
-		}
-		sortCounts(tr.Recipients)
-		tr.Lifecycle = slices.Clone(t.life)
-		slices.SortFunc(tr.Lifecycle, func(x, y LifecycleEvent) int {
-			return cmp.Or(x.Time.Compare(y.Time), strings.Compare(x.EventName, y.EventName), strings.Compare(x.EventID, y.EventID))
-		})
-		out = append(out, tr)
+// Result returns the activity of one requested key; nil when key was not
+// given to NewActivity.
+func (a *Activity) Result(key string) *KeyActivity {
+	t := a.traces[key]
+	if t == nil {
+		return nil
 	}
-	slices.SortFunc(out, func(x, y Trace) int { return strings.Compare(x.AccessKeyID, y.AccessKeyID) })
+	r := a.result(t)
+	return &r
+}
+
+// Results returns one KeyActivity per requested key, sorted by key ID; a
+// key the logs never mention has one with no calls and no lifecycle.
+func (a *Activity) Results() []KeyActivity {
+	var out []KeyActivity
+	for _, t := range a.traces {
+		out = append(out, a.result(t))
+	}
+	slices.SortFunc(out, func(x, y KeyActivity) int { return strings.Compare(x.AccessKeyID, y.AccessKeyID) })
 	return out
+}
+
+func (a *Activity) result(t *trace) KeyActivity {
+	in := a.recipients[t.account.v]
+	tr := KeyActivity{
+		AccessKeyID: t.id, Info: t.info, DecodeError: t.decErr,
+		Calls: t.calls.n(in), FirstUse: msTime(t.first), LastUse: msTime(t.last),
+		Truncated: t.truncated, LifecycleDropped: t.dropped,
+	}
+	counts := func(d int) []Count {
+		var cs []Count
+		for v, c := range t.dims[d] {
+			if n := c.n(in); n > 0 {
+				cs = append(cs, Count{Value: v, N: n})
+			}
+		}
+		sortCounts(cs)
+		return cs
+	}
+	tr.Accounts, tr.Principals, tr.IdentityTypes = counts(dimAccount), counts(dimPrincipal), counts(dimType)
+	tr.Services, tr.Regions, tr.EventNames = counts(dimService), counts(dimRegion), counts(dimEvent)
+	tr.SourceIPs, tr.UserAgents, tr.ErrorCodes = counts(dimIP), counts(dimAgent), counts(dimError)
+	for r, n := range t.recipients {
+		tr.Recipients = append(tr.Recipients, Count{Value: r, N: n})
+	}
+	sortCounts(tr.Recipients)
+	tr.Lifecycle = slices.Clone(t.life)
+	slices.SortFunc(tr.Lifecycle, func(x, y LifecycleEvent) int {
+		return cmp.Or(x.Time.Compare(y.Time), strings.Compare(x.EventName, y.EventName), strings.Compare(x.EventID, y.EventID))
+	})
+	return tr
 }

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -11,10 +12,10 @@ import (
 	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
 )
 
-func renderTraces(ts []Trace) string {
+func renderTraces(ts []KeyActivity) string {
 	var sb strings.Builder
 	for _, t := range ts {
-		fmt.Fprintf(&sb, "key %s kind=%s account=%q note=%q err=%q\n", t.AccessKeyID, t.Info.Kind.Prefix, t.Info.Account, t.Info.AccountNote, t.DecodeError)
+		fmt.Fprintf(&sb, "key %s kind=%s account=%q note=%q err=%q\n", t.AccessKeyID, t.Info.Kind.Prefix, t.Info.Account, t.Info.NoAccountReason, t.DecodeError)
 		fmt.Fprintf(&sb, "  calls %d first %s last %s truncated %v dropped %d\n", t.Calls, fmtTime(t.FirstUse), fmtTime(t.LastUse), t.Truncated, t.LifecycleDropped)
 		for _, d := range []struct {
 			name string
@@ -81,12 +82,30 @@ func TestActivity(t *testing.T) {
 	if err := a.Add(rec); err != nil {
 		t.Fatal(err)
 	}
-	ts := a.Traces()
+	ts := a.Results()
 	if len(ts) != 3 {
 		t.Fatalf("%d traces, want 3", len(ts))
 	}
 	got := renderTraces(ts)
 	golden(t, "activity.golden", got)
+	var text strings.Builder
+	for _, tr := range ts {
+		text.WriteString("key " + tr.AccessKeyID + "\n")
+		if err := tr.WriteText(&text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	golden(t, "activity_text.golden", text.String())
+	if r := a.Result(asia); r == nil || r.AccessKeyID != asia || r.Calls != 2 {
+		t.Errorf("Result(%s) = %+v", asia, r)
+	}
+	if r := a.Result(k3); r != nil {
+		t.Errorf("Result of a key not asked for = %+v", r)
+	}
+	js, err := json.Marshal(a.Result(kUser))
+	if err != nil || !strings.Contains(string(js), `"access_key_id":"`+kUser+`"`) || !strings.Contains(string(js), `"action":"deleted"`) {
+		t.Errorf("JSON = %s, %v", js, err)
+	}
 	for _, tr := range ts {
 		switch tr.AccessKeyID {
 		case kUser:

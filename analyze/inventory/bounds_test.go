@@ -38,7 +38,7 @@ func TestMemoryBounded(t *testing.T) {
 		t.Fatalf("aggregates grew: %d keys, %d IPs, %d agents, %d days", len(b.keys), len(k.ips.entries), len(k.agents.entries), len(k.days))
 	}
 	inv := b.Finish(nil)
-	got, _ := inv.Lookup(k1)
+	got, _ := inv.Key(k1)
 	if got.EventCount != 20000 || got.SourceIPsExact || got.SourceIPs < 20000 || len(got.TopSourceIPs) != 5 {
 		t.Errorf("key = count %d, IPs %d exact %v, top %d", got.EventCount, got.SourceIPs, got.SourceIPsExact, len(got.TopSourceIPs))
 	}
@@ -94,10 +94,10 @@ func FuzzBuilder(f *testing.F) {
 		inv := b.Finish([]*credreport.Report{rep, nil})
 		kr := inv.KeyRecord(mem)
 		kr.Release()
-		rr := inv.RotationRecord(mem)
+		rr := inv.RotationRecord(mem, analyze.Config{AsOf: when})
 		rr.Release()
 		_ = inv.Findings(analyze.Config{AsOf: when.Add(30 * analyze.Day)})
-		_ = act.Traces()
+		_ = act.Results()
 		_ = inv.SlotKeyID(acct, user, 1)
 	})
 }

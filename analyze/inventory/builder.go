@@ -122,10 +122,15 @@ type limitAgg struct {
 	self        bool     // some attempt was self-service
 }
 
-// New returns an empty Builder.
-func New(opts Options) *Builder {
+// New returns an empty Builder. Options are optional: New() is
+// New(Options{}); only the first is used.
+func New(opts ...Options) *Builder {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	return &Builder{
-		opts:       opts,
+		opts:       o,
 		keys:       map[string]*keyAgg{},
 		others:     map[string]*otherKey{},
 		recipients: map[string]bool{},
@@ -149,8 +154,8 @@ func (b *Builder) key(id string) *keyAgg {
 	return k
 }
 
-// Events is Add, so that a Builder is an ingest.EventSink.
-func (b *Builder) Events(rec arrow.Record) error { return b.Add(rec) }
+// Events returns the number of events added so far.
+func (b *Builder) Events() int64 { return b.events }
 
 // Add folds the events of rec (schema cloudtrail.EventSchema) into the
 // aggregates. It does not retain rec; the caller keeps ownership. It fails,

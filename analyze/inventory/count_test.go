@@ -49,7 +49,7 @@ func TestEventCount(t *testing.T) {
 				evs[i] = &c
 			}
 			inv := build(t, nil, evs...)
-			k, ok := inv.Lookup(k1)
+			k, ok := inv.Key(k1)
 			if !ok {
 				t.Fatalf("key %s missing", k1)
 			}
@@ -85,14 +85,14 @@ func TestSeenAndSources(t *testing.T) {
 		evs = append(evs, with(call(at(time.Duration(i)*time.Minute), acctA, "bob", k2), ct.ColSourceIPAddress, "203.0.113."+itoa(i)))
 	}
 	inv := build(t, nil, evs...)
-	k, _ := inv.Lookup(k1)
+	k, _ := inv.Key(k1)
 	if !k.FirstSeen.Equal(at(time.Hour)) || !k.LastSeen.Equal(at(5*time.Hour)) || !k.LastUsed.Equal(k.LastSeen) {
 		t.Errorf("first/last seen = %v/%v, last used %v", k.FirstSeen, k.LastSeen, k.LastUsed)
 	}
 	if k.SourceIPs != 2 || !k.SourceIPsExact || len(k.TopSourceIPs) != 2 || k.TopSourceIPs[0] != (Count{Value: "192.0.2.10", N: 2, Last: at(5 * time.Hour).UnixMilli()}) {
 		t.Errorf("source IPs = %d exact %v top %+v", k.SourceIPs, k.SourceIPsExact, k.TopSourceIPs)
 	}
-	b, _ := inv.Lookup(k2)
+	b, _ := inv.Key(k2)
 	if b.SourceIPs != 60 || b.SourceIPsExact || len(b.TopSourceIPs) != 10 {
 		t.Errorf("bob: source IPs = %d exact %v, %d top", b.SourceIPs, b.SourceIPsExact, len(b.TopSourceIPs))
 	}

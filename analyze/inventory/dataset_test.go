@@ -106,7 +106,7 @@ func TestInvictusDataset(t *testing.T) {
 			t.Errorf("key %s = %+v", k.AccessKeyID, k)
 		}
 	}
-	bd, _ := inv.Lookup(backdoor)
+	bd, _ := inv.Key(backdoor)
 	if !bd.Created.Equal(time.Date(2023, 7, 10, 12, 24, 29, 0, time.UTC)) || !bd.DeletedAt.Equal(time.Date(2023, 7, 10, 12, 28, 24, 0, time.UTC)) ||
 		!strings.HasSuffix(bd.CreatedBy, ":user/bert-jan") || bd.DecodedAccount != "218007301253" {
 		t.Errorf("backdoor key = %+v", bd)
@@ -136,7 +136,7 @@ func TestInvictusDataset(t *testing.T) {
 		t.Errorf("rotations: %+v", inv.Rotations())
 	}
 
-	ts := act.Traces()
+	ts := act.Results()
 	if len(ts) != 2 {
 		t.Fatalf("%d traces", len(ts))
 	}
@@ -175,7 +175,7 @@ func TestGrycapDataset(t *testing.T) {
 		"AKIAJND4KXJ7E6PPL6UA": {"acarrion", StatusDeleted},
 		"AKIAI4DAJ75TZ2FB3BHA": {"micafer", StatusActive}, // deactivated, then reactivated 4 minutes later
 	} {
-		k, ok := inv.Lookup(id)
+		k, ok := inv.Key(id)
 		if !ok || k.User != w.user || k.Status != w.status || k.AccountID != "974349055189" || k.DecodedAccount != "" || !strings.Contains(k.Note, "legacy") {
 			t.Errorf("key %s = %+v (found %v), want user %s status %s", id, k, ok, w.user, w.status)
 		}

@@ -55,6 +55,9 @@ type Key struct {
 	TopUserAgents []Count
 }
 
+// SlotString is the key_slot value of k: "1", "2" or "unknown".
+func (k Key) SlotString() string { return SlotString(k.Slot) }
+
 // Inventory is the result of a Builder: the keys, the users, and what the
 // rules need.
 type Inventory struct {
@@ -99,8 +102,11 @@ func (inv *Inventory) SlotKeyID(account, user string, slot int) string {
 	return inv.bySlot[slotRef{account, user, slot}]
 }
 
-// Lookup returns the key with that ID.
-func (inv *Inventory) Lookup(id string) (Key, bool) {
+// Key returns the key with that ID.
+func (inv *Inventory) Key(id string) (Key, bool) {
+	if inv == nil {
+		return Key{}, false
+	}
 	i, ok := inv.byID[id]
 	if !ok {
 		return Key{}, false
@@ -229,8 +235,8 @@ func (inv *Inventory) keyRow(k *keyAgg) Key {
 	var notes []string
 	if k.decErr != "" {
 		notes = append(notes, "key ID "+strings.TrimPrefix(k.decErr, "invalid AWS identifier: "))
-	} else if k.decoded.AccountNote != "" {
-		notes = append(notes, "account "+k.decoded.AccountNote)
+	} else if k.decoded.NoAccountReason != "" {
+		notes = append(notes, "account "+k.decoded.NoAccountReason)
 	} else if k.decoded.Account != k.account.v && k.account.v != "" {
 		notes = append(notes, "key ID decodes to account "+k.decoded.Account+", not the owner named in the events")
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
-	"github.com/keyaudit/keyaudit/ingest"
 	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
 )
@@ -50,8 +49,3 @@ func TestKeyRecordGolden(t *testing.T) {
 		t.Errorf("reversed events give another inventory:\n%s\nvs\n%s", a, b)
 	}
 }
-
-var (
-	_ ingest.EventSink = (*Builder)(nil)
-	_ ingest.EventSink = (*Activity)(nil)
-)

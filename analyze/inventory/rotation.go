@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
+	"github.com/keyaudit/keyaudit/analyze"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
 )
 
@@ -212,6 +213,29 @@ func (inv *Inventory) Rotations() []Rotation {
 	return out
 }
 
+// BothActiveDays is the number of whole days both keys have been active,
+// from the new key's creation to cfg.AsOf; false when they are not both
+// active or the time is unknown.
+func (r Rotation) BothActiveDays(cfg analyze.Config) (int64, bool) {
+	if cfg.AsOf.IsZero() || r.NewCreated.IsZero() || r.OldStatus != StatusActive || r.NewStatus != StatusActive {
+		return 0, false
+	}
+	return floorDays(cfg.AsOf.Sub(r.NewCreated)), true
+}
+
+// Stalled reports whether both keys have been active longer than
+// cfg.MaxRotation (DefaultMaxRotation when 0): rotation-stalled's test.
+func (r Rotation) Stalled(cfg analyze.Config) bool {
+	if _, ok := r.BothActiveDays(cfg); !ok {
+		return false
+	}
+	window := cfg.MaxRotation
+	if window <= 0 {
+		window = DefaultMaxRotation
+	}
+	return cfg.AsOf.Sub(r.NewCreated) > window
+}
+
 // oldStillUsed reports whether the old key was used at or after the new
 // key's creation.
 func (r Rotation) oldStillUsed() bool {
@@ -274,6 +298,8 @@ const (
 	RColOldSourceIPs     = "old_source_ips"
 	RColOldUserAgents    = "old_user_agents"
 	RColNextStep         = "next_step"
+	RColBothActiveDays   = "both_active_days"
+	RColStalled          = "stalled"
 )
 
 // RotationSchema is the schema of RotationRecord. Slots are strings like
@@ -299,11 +325,15 @@ var RotationSchema = arrow.NewSchema([]arrow.Field{
 	{Name: RColOldSourceIPs, Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: RColOldUserAgents, Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: RColNextStep, Type: arrow.BinaryTypes.String},
+	{Name: RColBothActiveDays, Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: RColStalled, Type: arrow.FixedWidthTypes.Boolean},
 }, nil)
 
 // RotationRecord builds one record of RotationSchema from inv.Rotations().
-// It allocates from mem; the caller releases the record.
-func (inv *Inventory) RotationRecord(mem memory.Allocator) arrow.Record {
+// cfg gives the as-of time and rotation window of both_active_days and
+// stalled (rotation-stalled's test); with a zero cfg.AsOf they are null and
+// false. It allocates from mem; the caller releases the record.
+func (inv *Inventory) RotationRecord(mem memory.Allocator, cfg analyze.Config) arrow.Record {
 	rb := newRowBuilder(mem, RotationSchema)
 	defer rb.release()
 	for _, r := range inv.Rotations() {
@@ -325,6 +355,9 @@ func (inv *Inventory) RotationRecord(mem memory.Allocator) arrow.Record {
 		rb.str(FormatCounts(r.OldSourceIPs))
 		rb.str(FormatCounts(r.OldUserAgents))
 		rb.str(r.NextStep)
+		days, ok := r.BothActiveDays(cfg)
+		rb.optI64(days, ok)
+		rb.boolean(r.Stalled(cfg))
 		rb.endRow()
 	}
 	return rb.b.NewRecord()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
+	"github.com/keyaudit/keyaudit/analyze"
 	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
 )
@@ -95,7 +96,7 @@ func TestRotations(t *testing.T) {
 	}
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	rec := inv.RotationRecord(mem)
+	rec := inv.RotationRecord(mem, analyze.Config{AsOf: at(30 * day)})
 	defer rec.Release()
 	golden(t, "rotation.golden", dump(rec))
 }

@@ -33,13 +33,10 @@ func rotationStalled(inv *Inventory, cfg analyze.Config) []analyze.Finding {
 	}
 	var out []analyze.Finding
 	for _, r := range inv.Rotations() {
-		if r.OldStatus != StatusActive || r.NewStatus != StatusActive || r.NewCreated.IsZero() {
+		if !r.Stalled(cfg) {
 			continue
 		}
 		age := cfg.AsOf.Sub(r.NewCreated)
-		if age <= window {
-			continue
-		}
 		newKey := "slot " + SlotString(r.NewSlot)
 		if r.NewKey != "" {
 			newKey = r.NewKey + ", " + newKey

@@ -24,6 +24,15 @@ func Rules() []Rule {
 	}
 }
 
+// RuleIDs returns the ID of every inventory rule, in Rules order.
+func RuleIDs() []string {
+	var out []string
+	for _, r := range Rules() {
+		out = append(out, r.Info.ID)
+	}
+	return out
+}
+
 // RuleInfos returns the metadata of the inventory rules, in Rules order.
 func RuleInfos() []analyze.RuleInfo {
 	var out []analyze.RuleInfo

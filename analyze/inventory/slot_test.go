@@ -242,7 +242,7 @@ func TestSlotResolution(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			inv := build(t, tt.reports, tt.events...)
 			for id, w := range tt.want {
-				k, ok := inv.Lookup(id)
+				k, ok := inv.Key(id)
 				if !ok {
 					t.Errorf("key %s not in the inventory", id)
 					continue

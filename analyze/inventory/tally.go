@@ -39,13 +39,13 @@ func (c copies) n(callerInInput bool) int64 {
 
 // Count is one value with the number of calls that had it.
 type Count struct {
-	Value string
-	N     int64
+	Value string `json:"value"`
+	N     int64  `json:"count"`
 	// Approx is true when the value entered a full top-N table by evicting
 	// another: N may then overcount by up to Err.
-	Approx bool
-	Err    int64
-	Last   int64 // Unix ms of the last call with the value
+	Approx bool  `json:"approx,omitempty"`
+	Err    int64 `json:"max_error,omitempty"`
+	Last   int64 `json:"-"` // Unix ms of the last call with the value
 }
 
 // topN keeps the most frequent values of one dimension in bounded memory

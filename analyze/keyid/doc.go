@@ -15,7 +15,7 @@
 // first 6 bytes as a big-endian integer z, and the account is
 // (z & 0x7fffffffff80) >> 7, printed as 12 digits. Older ("legacy")
 // identifiers, fifth character A–P, do not: Decode says so in
-// Info.AccountNote instead of guessing.
+// Info.NoAccountReason instead of guessing.
 //
 // The decoded account is a fact about the identifier, not about a log: a
 // log rewritten for publication (pseudonymised account IDs) can disagree

@@ -73,22 +73,22 @@ const (
 // Info is what Decode learns from an identifier, offline.
 type Info struct {
 	ID         string
-	Kind       Kind
+	Kind       // Prefix, Name and Description of the identifier's kind
 	Generation Generation
 	// Account is the owning account as 12 digits; "" when the identifier
-	// does not carry it (see AccountNote).
-	Account     string
-	AccountNote string // why Account is empty; "" when it is set
+	// does not carry it (see NoAccountReason).
+	Account         string
+	NoAccountReason string // why Account is empty; "" when it is set
 }
 
 // AccessKey reports whether the identifier is an access key ID (AKIA or
 // ASIA).
 func (i Info) AccessKey() bool { return i.Kind.Prefix == "AKIA" || i.Kind.Prefix == "ASIA" }
 
-// NoteLegacy is Info.AccountNote for a legacy identifier.
+// NoteLegacy is Info.NoAccountReason for a legacy identifier.
 const NoteLegacy = "cannot be decoded (legacy key ID)"
 
-// NoteOutOfRange is Info.AccountNote when the decoded number has more than
+// NoteOutOfRange is Info.NoAccountReason when the decoded number has more than
 // 12 digits, so it cannot be an account ID.
 const NoteOutOfRange = "cannot be decoded (encoded number is not a 12-digit account ID)"
 
@@ -134,7 +134,7 @@ func Decode(id string) (Info, error) {
 	if id[4] >= 'A' && id[4] <= 'P' {
 		// A–P: the top bit of the first base32 digit is clear.
 		info.Generation = Legacy
-		info.AccountNote = NoteLegacy
+		info.NoAccountReason = NoteLegacy
 		return info, nil
 	}
 	info.Generation = Current
@@ -148,7 +148,7 @@ func Decode(id string) (Info, error) {
 	z := binary.BigEndian.Uint64(z8[:])
 	acct := (z & 0x7fffffffff80) >> 7
 	if acct > 999_999_999_999 {
-		info.AccountNote = NoteOutOfRange
+		info.NoAccountReason = NoteOutOfRange
 		return info, nil
 	}
 	info.Account = fmt.Sprintf("%012d", acct)

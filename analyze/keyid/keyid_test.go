@@ -58,7 +58,7 @@ func TestDecode(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
-			if info.Kind.Prefix != tt.prefix || info.Generation != tt.gen || info.Account != tt.account || info.AccountNote != tt.note {
+			if info.Kind.Prefix != tt.prefix || info.Generation != tt.gen || info.Account != tt.account || info.NoAccountReason != tt.note {
 				t.Errorf("Decode = %+v, want prefix %s gen %s account %q note %q", info, tt.prefix, tt.gen, tt.account, tt.note)
 			}
 		})
@@ -144,7 +144,7 @@ func TestOutOfRange(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Decode(%s): %v", id, err)
 	}
-	if info.Account != "" || info.AccountNote != NoteOutOfRange {
+	if info.Account != "" || info.NoAccountReason != NoteOutOfRange {
 		t.Errorf("Decode(%s) = %+v, want out-of-range note", id, info)
 	}
 }
@@ -202,7 +202,7 @@ func TestDatasets(t *testing.T) {
 			t.Errorf("grycap %s: %v", id, err)
 			continue
 		}
-		if info.Generation != Legacy || info.Account != "" || info.AccountNote != NoteLegacy {
+		if info.Generation != Legacy || info.Account != "" || info.NoAccountReason != NoteLegacy {
 			t.Errorf("grycap %s = %+v, want legacy", id, info)
 		}
 	}
@@ -245,8 +245,8 @@ func FuzzDecode(f *testing.F) {
 		if len(s) != Len && len(s) != MaxLen || info.ID != s {
 			t.Fatalf("accepted %q", s)
 		}
-		if (info.Account == "") == (info.AccountNote == "") {
-			t.Fatalf("Decode(%q): account %q and note %q", s, info.Account, info.AccountNote)
+		if (info.Account == "") == (info.NoAccountReason == "") {
+			t.Fatalf("Decode(%q): account %q and note %q", s, info.Account, info.NoAccountReason)
 		}
 		if info.Account != "" {
 			id, err := Encode(info.Kind.Prefix, info.Account, strings.NewReader(strings.Repeat("\x00", 10)))
