@@ -1,6 +1,7 @@
 package ctgen
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -79,23 +80,11 @@ func (g *Generator) WriteTo(dir string) (Stats, error) {
 		go func() {
 			defer wg.Done()
 			x := newRenderer(p)
-			var buf []byte
-			var zbuf bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&zbuf, gzip.DefaultCompression)
+			zw, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression)
+			bw := bufio.NewWriterSize(io.Discard, 256<<10)
 			for fi := range jobs {
-				buf = x.renderFile(fi, buf)
-				zbuf.Reset()
-				zw.Reset(&zbuf)
-				res := result{json: int64(len(buf))}
-				if _, err := zw.Write(buf); err != nil {
-					res.err = err
-				} else if err := zw.Close(); err != nil {
-					res.err = err
-				} else {
-					res.gz = int64(zbuf.Len())
-					res.err = writeFile(filepath.Join(dir, filepath.FromSlash(p.files[fi].path)), zbuf.Bytes(), p.files[fi].stamp)
-				}
-				results[fi] = res
+				res := &results[fi]
+				res.json, res.gz, res.err = x.writeFile(fi, filepath.Join(dir, filepath.FromSlash(p.files[fi].path)), zw, bw)
 			}
 		}()
 	}
@@ -114,6 +103,48 @@ func (g *Generator) WriteTo(dir string) (Stats, error) {
 	n, err := g.writeExtras(dir)
 	st.ExtraFiles = n
 	return st, err
+}
+
+// countWriter counts the bytes passing to w.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// writeFile streams file fi, gzipped, to path; it returns the JSON and
+// gzip sizes.
+func (x *renderer) writeFile(fi int, path string, zw *gzip.Writer, bw *bufio.Writer) (int64, int64, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return 0, 0, err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	cw := &countWriter{w: f}
+	bw.Reset(cw)
+	zw.Reset(bw)
+	n, err := x.streamFile(fi, zw)
+	if err == nil {
+		err = zw.Close()
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		st := x.p.files[fi].stamp
+		err = os.Chtimes(path, st, st)
+	}
+	return n, cw.n, err
 }
 
 func writeFile(path string, data []byte, mtime time.Time) error {
@@ -210,4 +241,3 @@ func hexOf(s string, n int) string {
 	return string(b)
 }
 
-var _ io.Writer = (*bytes.Buffer)(nil)

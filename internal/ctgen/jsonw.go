@@ -7,13 +7,19 @@ import (
 
 // jw appends compact JSON to b. A comma is inserted before a key or an
 // array element unless the previous byte opens an object or array.
-type jw struct{ b []byte }
+// prev is the last byte already handed out when b was flushed.
+type jw struct {
+	b    []byte
+	prev byte
+}
 
 func (w *jw) sep() {
+	c := w.prev
 	if n := len(w.b); n > 0 {
-		if c := w.b[n-1]; c != '{' && c != '[' && c != ':' {
-			w.b = append(w.b, ',')
-		}
+		c = w.b[n-1]
+	}
+	if c != 0 && c != '{' && c != '[' && c != ':' {
+		w.b = append(w.b, ',')
 	}
 }
 

@@ -1,6 +1,8 @@
 package ctgen
 
 import (
+	"bytes"
+	"io"
 	"math/rand/v2"
 	"strconv"
 )
@@ -662,14 +664,43 @@ func (x *renderer) slot(fi, i int) {
 	}
 }
 
-// renderFile returns the JSON document of file fi.
-func (x *renderer) renderFile(fi int, buf []byte) []byte {
+// flushAt is the buffered JSON size at which streamFile hands bytes to
+// its writer.
+const flushAt = 256 << 10
+
+// streamFile writes the JSON document of file fi to out, holding at most
+// about flushAt bytes, and returns the number of bytes written.
+func (x *renderer) streamFile(fi int, out io.Writer) (int64, error) {
 	f := &x.p.files[fi]
-	x.w.b = append(buf[:0], `{"Records":[`...)
+	x.w.b = append(x.w.b[:0], `{"Records":[`...)
 	order := rand.New(rand.NewPCG(x.p.cfg.Seed+uint64(fi), 0x5851f42d4c957f2d)).Perm(f.count)
+	var n int64
+	flush := func() error {
+		k, err := out.Write(x.w.b)
+		n += int64(k)
+		if len(x.w.b) > 0 {
+			x.w.prev = x.w.b[len(x.w.b)-1]
+		}
+		x.w.b = x.w.b[:0]
+		return err
+	}
 	for _, i := range order {
 		x.slot(fi, i)
+		if len(x.w.b) >= flushAt {
+			if err := flush(); err != nil {
+				return n, err
+			}
+		}
 	}
 	x.w.b = append(x.w.b, ']', '}')
-	return x.w.b
+	err := flush()
+	x.w.prev = 0
+	return n, err
+}
+
+// renderFile returns the JSON document of file fi, appended to buf[:0].
+func (x *renderer) renderFile(fi int, buf []byte) []byte {
+	b := bytes.NewBuffer(buf[:0])
+	x.streamFile(fi, b)
+	return b.Bytes()
 }
