@@ -50,8 +50,10 @@
 //
 // Deleted when a successful DeleteAccessKey was seen; else the report's
 // Active/Inactive for the resolved slot, unless an UpdateAccessKey came
-// after the report was generated; else the last UpdateAccessKey's status;
-// else Active for a key that was created or used in the logs.
+// after the report was generated (which needs the report's generation
+// time: plain CSV reports do not have it, and then the report wins); else
+// the last UpdateAccessKey's status; else Active for a key that was
+// created or used in the logs.
 //
 // # Counting calls
 //
