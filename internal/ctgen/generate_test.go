@@ -173,6 +173,39 @@ func TestCorpusShape(t *testing.T) {
 			if per := c.jsonLen / int64(n); per < 1000 || per > 1400 {
 				t.Errorf("%d bytes/event, want about 1200", per)
 			}
+			// Files spread over regions and days; session keys cross files.
+			regionsSeen, days := map[string]bool{}, map[string]bool{}
+			keyFiles := map[string]map[string]bool{}
+			for rel, recs := range c.files {
+				parts := strings.Split(rel, "/")
+				n := len(parts)
+				regionsSeen[parts[n-5]] = true
+				days[strings.Join(parts[n-4:n-1], "/")] = true
+				for _, r := range recs {
+					k := r.UserIdentity.AccessKeyID
+					if re := r.ResponseElements; re != nil && re.Credentials != nil {
+						k = re.Credentials.AccessKeyID
+					}
+					if strings.HasPrefix(k, "ASIA") {
+						if keyFiles[k] == nil {
+							keyFiles[k] = map[string]bool{}
+						}
+						keyFiles[k][rel] = true
+					}
+				}
+			}
+			multi := 0
+			for _, fs := range keyFiles {
+				if len(fs) > 1 {
+					multi++
+				}
+			}
+			// Each account's files partition the span per region: with one
+			// file per region they are all delivered on the last day.
+			if tc.cfg.Files >= 4*tc.cfg.Accounts && (len(regionsSeen) < 2 || multi == 0) ||
+				tc.cfg.Files >= 8*tc.cfg.Accounts && len(days) < 2 {
+				t.Errorf("%d regions, %d days, %d keys seen in more than one file", len(regionsSeen), len(days), multi)
+			}
 			// Non-log files readers must skip.
 			var digests, others int
 			for rel := range c.raw {
