@@ -170,6 +170,39 @@ func TestRunCases(t *testing.T) {
 			want: want{stats: map[Kind]Counts{KindCloudTrail: {Files: 2, Records: 7, Used: 5, Duplicate: 2}}},
 		},
 		{
+			name: "a million nested arrays is an error, not a crash",
+			setup: func(t *testing.T, dir string) []string {
+				return []string{write(t, dir, "deep.json.gz", gz(t, strings.Repeat("[", 1_000_000)))}
+			},
+			want: want{stats: map[Kind]Counts{KindJSONArray: {Files: 1, FilesFailed: 1, Records: 1, Rejected: 1}}, errs: []error{cloudtrail.ErrTooDeep}},
+		},
+		{
+			name: "unreadable file",
+			setup: func(t *testing.T, dir string) []string {
+				if os.Geteuid() == 0 {
+					t.Skip("root reads any file")
+				}
+				p := write(t, dir, "secret.json", []byte(s3File("a")))
+				if err := os.Chmod(p, 0); err != nil {
+					t.Fatal(err)
+				}
+				return []string{p, write(t, dir, "ok.json", []byte(s3File("b")))}
+			},
+			want: want{stats: map[Kind]Counts{KindUnknown: {Files: 1, FilesFailed: 1}, KindCloudTrail: {Files: 1, Records: 1, Used: 1}},
+				errs: []error{os.ErrPermission}},
+		},
+		{
+			name: "two reports of one account: one is superseded",
+			setup: func(t *testing.T, dir string) []string {
+				data, err := os.ReadFile("testdata/tree/creds/credential-report.csv")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return []string{write(t, dir, "a.csv", data), write(t, dir, "b.csv", data)}
+			},
+			want: want{stats: map[Kind]Counts{KindCredentialReport: {Files: 2, Records: 8, Used: 4, Skipped: 4}}},
+		},
+		{
 			name: "CloudTrail-Insight folder",
 			setup: func(t *testing.T, dir string) []string {
 				write(t, dir, "AWSLogs/1/CloudTrail-Insight/us-east-1/x.json.gz", gz(t, s3File("a")))

@@ -6,8 +6,8 @@ import (
 	"io"
 	"os"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/memory"
