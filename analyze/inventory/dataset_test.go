@@ -155,8 +155,8 @@ func TestInvictusDataset(t *testing.T) {
 // status of three users' keys, and no key can be decoded, so foreign-key
 // reports nothing.
 func TestGrycapDataset(t *testing.T) {
-	if testing.Short() || raceEnabled && os.Getenv("KEYAUDIT_SLOW") == "" {
-		t.Skip("17,598 gzipped events: run without -race and -short (or set KEYAUDIT_SLOW=1)")
+	if testing.Short() {
+		t.Skip("-short: 17,598 gzipped events")
 	}
 	dir := filepath.Join(datasetsDir(t), "cloudtrail", "grycap-cloudtrail-tracker")
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
