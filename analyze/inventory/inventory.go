@@ -132,9 +132,6 @@ func (b *Builder) Finish(reports []*credreport.Report) *Inventory {
 	for a := range b.recipients {
 		inv.accounts[a] = true
 	}
-	for a := range b.callers {
-		inv.accounts[a] = true
-	}
 	user := func(ref userRef) *userState {
 		u := inv.users[ref]
 		if u == nil {

@@ -7,8 +7,10 @@ import (
 )
 
 // RuleForeignKey fires for a key used in the logs whose ID decodes to an
-// account that appears in none of the inputs (credential reports,
-// recipientAccountId, userIdentity.accountId).
+// account that is none of the input accounts: the accounts of the
+// credential reports and of the trails (recipientAccountId). A caller's
+// own userIdentity.accountId does not make its account "yours": a partner
+// account reading your bucket is exactly what this rule is for.
 const RuleForeignKey = "foreign-key"
 
 var foreignKeyInfo = analyze.RuleInfo{

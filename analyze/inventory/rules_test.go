@@ -60,7 +60,7 @@ func TestForeignKey(t *testing.T) {
 	evs := []*ct.Event{
 		call(at(0), acctA, "alice", kForeign),
 		call(at(day), acctA, "alice", kForeign),
-		copyIn(call(at(0), acctB, "bob", kB), acctA, "x-1"), // B is an input account (caller)
+		copyIn(call(at(0), acctB, "bob", kB), acctA, "x-1"), // B only calls into A: B is not an input account
 		call(at(0), acctA, "erin", "AKIAIOSFODNN7EXAMPLE"),  // legacy: cannot tell
 		call(at(0), acctA, "dave", "AKIATFQR7NSC8Q4X20BJ"),  // invalid: cannot tell
 		role(call(at(2*day), acctA, "", asiaForeign)),
@@ -71,12 +71,12 @@ func TestForeignKey(t *testing.T) {
 	cfg.Skip = map[string]bool{RuleKeyLimitExceeded: true, RuleRotationStalled: true}
 	golden(t, "foreign_key.golden", findingLines(inv.Findings(cfg)))
 	fs := inv.Findings(cfg)
-	if len(fs) != 2 || fs[0].AccessKeyID != asiaForeign || fs[1].AccessKeyID != kForeign {
+	if len(fs) != 3 || fs[0].AccessKeyID != asiaForeign || fs[1].AccessKeyID != kForeign || fs[2].AccessKeyID != kB {
 		t.Errorf("foreign keys = %s", findingLines(fs))
 	}
-	// With a report of C given, the key is no longer foreign.
+	// With a report of C given, C's keys are no longer foreign; B's still is.
 	inv = build(t, []*credreport.Report{report(acctC, at(30*day), row("x", credreport.KeySlot{}, credreport.KeySlot{}))}, evs...)
-	if fs := inv.Findings(cfg); len(fs) != 0 {
+	if fs := inv.Findings(cfg); len(fs) != 1 || fs[0].AccessKeyID != kB {
 		t.Errorf("with C's report: %s", findingLines(fs))
 	}
 }
