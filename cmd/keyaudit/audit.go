@@ -1,0 +1,202 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/spf13/cobra"
+
+	"github.com/keyaudit/keyaudit/analyze"
+	"github.com/keyaudit/keyaudit/analyze/inventory"
+	"github.com/keyaudit/keyaudit/analyze/sessions"
+	"github.com/keyaudit/keyaudit/ingest/credreport"
+	"github.com/keyaudit/keyaudit/report"
+)
+
+type auditOptions struct {
+	in        inputFlags
+	out       outputFlags
+	asOf      string
+	skipRules []string
+	ignore    string
+	failOn    string
+	cfg       analyze.Config
+}
+
+// sinkFunc adapts an Add(rec) method to ingest.EventSink.
+type sinkFunc func(arrow.Record) error
+
+func (f sinkFunc) Events(rec arrow.Record) error { return f(rec) }
+
+func newAuditCmd(e *env) *cobra.Command {
+	o := &auditOptions{cfg: analyze.DefaultConfig(timeZero())}
+	c := &cobra.Command{
+		Use:   "audit [flags] PATH...",
+		Short: "Find stale, unused, root-owned and over-quota access keys",
+		Long: `audit reads credential reports (and CloudTrail, when given) and reports findings:
+
+` + rulesHelp() + `
+Ages are exact durations against --as-of. A never-used key counts as unused from its
+last rotation. Inactive keys get no stale/unused finding.
+
+` + exitCodesHelp,
+		Example: `  keyaudit audit --as-of 2026-11-01 reports/
+  keyaudit audit -f csv -o findings.csv reports/*.csv
+  keyaudit audit -f parquet -o findings.parquet reports/ AWSLogs/
+  keyaudit audit --fail-on high --ignore suppressions.json reports/`,
+		RunE: func(c *cobra.Command, args []string) error { return runAudit(c, e, o, args) },
+	}
+	o.in.register(c)
+	o.out.register(c, "table")
+	fs := c.Flags()
+	fs.StringVar(&o.asOf, "as-of", "", "compute every age against this time: YYYY-MM-DD (midnight UTC) or RFC 3339 (default: now)")
+	fs.Var(daysValue{&o.cfg.MaxKeyAge}, "max-key-age", "stale-key: flag active keys last rotated more than this long ago (CIS 1.14)")
+	fs.Var(daysValue{&o.cfg.MaxUnused}, "max-unused", "unused-key: flag active keys not used for more than this long (CIS 1.12)")
+	fs.Var(daysValue{&o.cfg.MaxRotation}, "max-rotation", "rotation-stalled: flag users whose two keys stay active longer than this")
+	fs.StringSliceVar(&o.skipRules, "skip-rule", nil, "switch a rule off (repeatable or comma-separated)")
+	fs.StringVar(&o.ignore, "ignore", "", "mute findings listed in suppression `FILE` (see README: Suppressions)")
+	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when an unmuted finding has at least this `SEVERITY` (info, low, medium, high, critical)")
+	return c
+}
+
+func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
+	asOf, err := parseAsOf(o.asOf)
+	if err != nil {
+		return err
+	}
+	cfg := o.cfg
+	cfg.AsOf = asOf
+	cfg.Skip = map[string]bool{}
+	known := allRuleIDs()
+	for _, r := range o.skipRules {
+		if !contains(known, r) {
+			return usageErr("--skip-rule %q: unknown rule; rules are %s", r, strings.Join(known, ", "))
+		}
+		cfg.Skip[r] = true
+	}
+	var failOn analyze.Severity
+	if o.failOn != "" {
+		if failOn, err = analyze.ParseSeverity(o.failOn); err != nil {
+			return usageErr("--fail-on: %v", err)
+		}
+	}
+	if err := o.out.check(e); err != nil {
+		return err
+	}
+	var sups []analyze.Suppression
+	if o.ignore != "" {
+		f, err := os.Open(o.ignore)
+		if err != nil {
+			return usageErr("--ignore: %v", err)
+		}
+		sups, err = analyze.LoadSuppressions(o.ignore, f)
+		f.Close()
+		if err != nil {
+			return usageErr("--ignore: %v", err)
+		}
+	}
+
+	mem := memory.DefaultAllocator
+	inv := inventory.New()
+	sess := sessions.New()
+	res, err := readInputs(c.Context(), e, &o.in, mem, paths, sinkFunc(inv.Add), sinkFunc(sess.Add))
+	if err != nil {
+		return err
+	}
+	if len(res.Reports) == 0 && inv.Events() == 0 {
+		return &exitError{code: exitUsage, err: fmt.Errorf("no credential report or CloudTrail event found in %s: nothing to audit", strings.Join(paths, " "))}
+	}
+
+	keys := credreport.BuildKeyRecord(mem, res.Reports)
+	defer keys.Release()
+	findings := analyze.Evaluate(cfg, []arrow.Record{keys})
+	ki := inv.Finish(res.Reports)
+	findings = append(findings, ki.Findings(cfg)...)
+	analyze.SetAccessKeyIDs(findings, ki.SlotKeyID)
+	analyze.SortFindings(findings)
+	supStats := analyze.ApplySuppressions(cfg, findings, sups)
+	sr := sess.Finish()
+
+	rec := analyze.FindingsRecord(mem, findings)
+	defer rec.Release()
+	topts := report.Options{
+		Columns:      []string{"severity", "rule", "account_id", "user", "key_slot", "access_key_id", "age_days", "detail"},
+		MaxCellWidth: 40,
+	}
+	if e.stdoutTTY && o.out.output == "" {
+		topts.Color = true
+	}
+	if err := writeOutput(e, &o.out, paths, analyze.FindingSchema, []arrow.Record{rec}, topts); err != nil {
+		return err
+	}
+	// The summary goes under the table, or to stderr when stdout carries data.
+	var sw io.Writer = e.stderr
+	if o.out.format == "table" && (o.out.output == "" || o.out.output == "-") {
+		sw = e.stdout
+	}
+	if !o.in.quiet || sw == e.stdout {
+		printAuditSummary(sw, res.Reports, findings, supStats, sr, cfg)
+	}
+	for _, u := range supStats.Expired {
+		fmt.Fprintf(e.stderr, "keyaudit: suppression %s expired on %s and no longer mutes (%d findings)\n",
+			u.Where(), u.Expires.UTC().Format("2006-01-02"), u.Matched)
+	}
+	for _, u := range supStats.Unused {
+		fmt.Fprintf(e.stderr, "keyaudit: suppression %s matched no finding\n", u.Where())
+	}
+	if o.failOn != "" {
+		for _, f := range findings {
+			if !f.Muted && f.Severity >= failOn {
+				return &exitError{code: exitFindings}
+			}
+		}
+	}
+	return nil
+}
+
+func printAuditSummary(w io.Writer, reps []*credreport.Report, fs []analyze.Finding, ss analyze.SuppressionStats, sr *sessions.Result, cfg analyze.Config) {
+	users, keys := 0, 0
+	for _, r := range reps {
+		users += len(r.Rows)
+		for _, row := range r.Rows {
+			for _, k := range row.Keys {
+				if k.Exists {
+					keys++
+				}
+			}
+		}
+	}
+	bySev := map[analyze.Severity]int{}
+	muted := 0
+	for _, f := range fs {
+		if f.Muted {
+			muted++
+			continue
+		}
+		bySev[f.Severity]++
+	}
+	parts := []string{}
+	for s := analyze.Critical; s >= analyze.Info; s-- {
+		if n := bySev[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "none")
+	}
+	fmt.Fprintf(w, "\nfindings: %s", strings.Join(parts, ", "))
+	if muted > 0 {
+		fmt.Fprintf(w, " (+%d muted by suppressions)", muted)
+	}
+	fmt.Fprintf(w, "\nscanned: %d accounts, %d users, %d keys (as of %s)\n", len(reps), users, keys, cfg.AsOf.Format("2006-01-02T15:04:05Z07:00"))
+	if sr != nil && sr.Unattributed.Count > 0 {
+		fmt.Fprintf(w, "info: asia-unattributed: %s\n", sr.Unattributed.String())
+	}
+}
+
+func timeZero() time.Time { return time.Time{} }

@@ -1,0 +1,360 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/spf13/cobra"
+
+	"github.com/keyaudit/keyaudit/ingest"
+	"github.com/keyaudit/keyaudit/report"
+)
+
+// inputFlags are the flags of every command that reads inputs.
+type inputFlags struct {
+	quiet       bool
+	statsFile   string
+	strict      bool
+	workers     int
+	maxFileSize string
+	noDedup     bool
+}
+
+func (f *inputFlags) register(c *cobra.Command) {
+	fs := c.Flags()
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar and no input summary on stderr (errors are still printed)")
+	fs.StringVar(&f.statsFile, "stats", "", "write the input accounting (files, records, errors) as JSON to `FILE`")
+	fs.BoolVar(&f.strict, "strict", false, "treat any input error (bad row, bad record, unreadable file) as fatal: exit 2")
+	fs.IntVar(&f.workers, "workers", 0, "parallel file readers (default: number of CPUs)")
+	fs.StringVar(&f.maxFileSize, "max-file-size", "1GiB", "stop reading a file that decompresses to more than `SIZE` (e.g. 512MiB)")
+	fs.BoolVar(&f.noDedup, "no-dedup", false, "keep CloudTrail events whose eventID was already seen")
+}
+
+// outputFlags are the flags of every command that writes a report.
+type outputFlags struct {
+	format string
+	output string
+}
+
+func (f *outputFlags) register(c *cobra.Command, def string) {
+	fs := c.Flags()
+	fs.StringVarP(&f.format, "format", "f", def, "output format: "+strings.Join(report.Formats(), ", "))
+	fs.StringVarP(&f.output, "output", "o", "", "write to `FILE` (default: stdout); written to a temporary name and renamed when complete")
+}
+
+func (f *outputFlags) check(e *env) error {
+	if !contains(report.Formats(), f.format) {
+		return usageErr("unknown format %q: use one of %s", f.format, strings.Join(report.Formats(), ", "))
+	}
+	if f.format == "parquet" && (f.output == "" || f.output == "-") && e.stdoutTTY {
+		return usageErr("will not write Parquet to a terminal: add -o FILE.parquet or redirect stdout")
+	}
+	return nil
+}
+
+// asOfFlag parses --as-of: RFC 3339, or YYYY-MM-DD meaning midnight UTC.
+func parseAsOf(s string) (time.Time, error) {
+	if s == "" || s == "now" {
+		return time.Now().UTC(), nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, usageErr("bad --as-of %q: use YYYY-MM-DD (midnight UTC) or RFC 3339 such as 2026-11-01T12:00:00Z", s)
+	}
+	return t.UTC(), nil
+}
+
+// daysValue is a duration flag that takes days: 90, 90d, or a Go duration (2160h).
+type daysValue struct{ d *time.Duration }
+
+func (v daysValue) String() string {
+	if v.d == nil {
+		return ""
+	}
+	if *v.d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(*v.d/(24*time.Hour)), 10) + "d"
+	}
+	return v.d.String()
+}
+
+func (v daysValue) Set(s string) error {
+	n := strings.TrimSuffix(s, "d")
+	if days, err := strconv.ParseFloat(n, 64); err == nil && days >= 0 {
+		*v.d = time.Duration(days * float64(24*time.Hour))
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return fmt.Errorf("want days (90, 90d) or a duration (2160h), got %q", s)
+	}
+	*v.d = d
+	return nil
+}
+
+func (v daysValue) Type() string { return "days" }
+
+// parseSize parses 512MiB, 1GiB, 100MB, or a byte count.
+func parseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}}
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			n, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), 64)
+			if err != nil || n <= 0 {
+				break
+			}
+			return int64(n * float64(u.mult)), nil
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, usageErr("bad size %q: use e.g. 512MiB, 1GiB or a byte count", s)
+	}
+	return n, nil
+}
+
+// checkPaths rejects paths that do not exist before any work starts.
+func checkPaths(paths []string) error {
+	if len(paths) == 0 {
+		return usageErr("no PATH given: name credential reports, CloudTrail files or directories (or - for stdin)")
+	}
+	stdin := 0
+	for _, p := range paths {
+		if p == "-" {
+			stdin++
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			if os.IsNotExist(err) {
+				return usageErr("%s: no such file or directory", p)
+			}
+			return usageErr("%s: %v", p, err)
+		}
+	}
+	if stdin > 1 {
+		return usageErr("- (stdin) given more than once")
+	}
+	return nil
+}
+
+// fanout delivers each event record to several sinks, in order.
+type fanout []ingest.EventSink
+
+func (f fanout) Events(rec arrow.Record) error {
+	for _, s := range f {
+		if err := s.Events(rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readInputs runs the ingest over paths, feeding sinks, then prints the
+// input summary and writes --stats. Input errors are printed; under
+// --strict they make the command fail with exit 2.
+func readInputs(ctx context.Context, e *env, f *inputFlags, mem memory.Allocator, paths []string, sinks ...ingest.EventSink) (*ingest.Result, error) {
+	if err := checkPaths(paths); err != nil {
+		return nil, err
+	}
+	maxFile, err := parseSize(f.maxFileSize)
+	if err != nil {
+		return nil, err
+	}
+	opts := ingest.Options{Mem: mem, Workers: f.workers, MaxFileBytes: maxFile, NoDedup: f.noDedup, Stdin: e.stdin}
+	var bar *progressBar
+	if e.stderrTTY && !f.quiet {
+		bar = newProgressBar(e.stderr)
+		opts.Progress = bar.update
+	}
+	var sink ingest.EventSink
+	if len(sinks) > 0 {
+		sink = fanout(sinks)
+	}
+	res, err := ingest.Run(ctx, paths, opts, sink)
+	bar.done()
+	if err != nil {
+		return nil, err
+	}
+	printInputErrors(e.stderr, res)
+	if !f.quiet {
+		printInputSummary(e.stderr, res)
+	}
+	if f.statsFile != "" {
+		if err := writeStats(f.statsFile, paths, res); err != nil {
+			return nil, err
+		}
+	}
+	if f.strict && (len(res.Errors) > 0 || failedFiles(res) > 0) {
+		return res, &exitError{code: exitUsage, err: fmt.Errorf("%d input error(s) and --strict is set", len(res.Errors)+int(failedFiles(res)))}
+	}
+	return res, nil
+}
+
+func failedFiles(res *ingest.Result) int64 {
+	var n int64
+	for _, c := range res.Stats {
+		n += c.FilesFailed
+	}
+	return n
+}
+
+const maxErrorsShown = 20
+
+func printInputErrors(w io.Writer, res *ingest.Result) {
+	for i, ie := range res.Errors {
+		if i == maxErrorsShown {
+			fmt.Fprintf(w, "keyaudit: ... and %d more input errors (all of them are in --stats FILE)\n", len(res.Errors)-maxErrorsShown)
+			break
+		}
+		fmt.Fprintf(w, "keyaudit: %s\n", oneLine(ie.Error()))
+	}
+}
+
+func sortedKinds(res *ingest.Result) []ingest.Kind {
+	kinds := make([]ingest.Kind, 0, len(res.Stats))
+	for k := range res.Stats {
+		kinds = append(kinds, k)
+	}
+	sort.Slice(kinds, func(i, j int) bool { return kinds[i] < kinds[j] })
+	return kinds
+}
+
+func printInputSummary(w io.Writer, res *ingest.Result) {
+	for _, k := range sortedKinds(res) {
+		c := res.Stats[k]
+		if c.Files == 0 && c.Records == 0 {
+			continue
+		}
+		line := fmt.Sprintf("input: %-18s %d files", k, c.Files)
+		if c.FilesSkipped > 0 {
+			line += fmt.Sprintf(" (%d skipped)", c.FilesSkipped)
+		}
+		if c.FilesFailed > 0 {
+			line += fmt.Sprintf(" (%d failed)", c.FilesFailed)
+		}
+		if c.Records > 0 || k == ingest.KindCredentialReport {
+			line += fmt.Sprintf("; %d records read = %d used + %d skipped + %d rejected + %d duplicate",
+				c.Records, c.Used, c.Skipped, c.Rejected, c.Duplicate)
+		}
+		fmt.Fprintln(w, line)
+	}
+	for _, s := range res.Skipped {
+		fmt.Fprintf(w, "input: skipped %s (%s: %s)\n", s.File, s.Kind, s.Reason)
+	}
+	for _, s := range res.Superseded {
+		fmt.Fprintf(w, "input: superseded %s (account %s): newer report %s used\n", s.File, s.AccountID, s.By)
+	}
+	if n := len(res.KeyIDs); n > 0 {
+		fmt.Fprintf(w, "input: %d access key IDs taken from credentials files (their secrets were ignored and are never written)\n", n)
+	}
+}
+
+// statsDoc is the --stats JSON document.
+type statsDoc struct {
+	Paths      []string                       `json:"paths"`
+	Kinds      map[ingest.Kind]*ingest.Counts `json:"kinds"`
+	Reports    []statsReport                  `json:"reports_used"`
+	Superseded []ingest.Superseded            `json:"superseded"`
+	Skipped    []ingest.SkippedFile           `json:"skipped_files"`
+	Errors     []string                       `json:"errors"`
+}
+
+type statsReport struct {
+	File      string `json:"file"`
+	AccountID string `json:"account_id"`
+	Format    string `json:"format"`
+	Generated string `json:"generated_time,omitempty"`
+	Rows      int    `json:"rows"`
+}
+
+func writeStats(path string, paths []string, res *ingest.Result) error {
+	doc := statsDoc{Paths: paths, Kinds: res.Stats, Superseded: res.Superseded, Skipped: res.Skipped,
+		Reports: []statsReport{}, Errors: []string{}}
+	for _, r := range res.Reports {
+		sr := statsReport{File: r.File, AccountID: r.AccountID, Format: r.Format, Rows: len(r.Rows)}
+		if !r.GeneratedTime.IsZero() {
+			sr.Generated = r.GeneratedTime.UTC().Format(time.RFC3339)
+		}
+		doc.Reports = append(doc.Reports, sr)
+	}
+	for _, ie := range res.Errors {
+		doc.Errors = append(doc.Errors, ie.Error())
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	f, err := report.Create(path, nil)
+	if err != nil {
+		return usageErr("--stats: %v", err)
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Abort()
+		return err
+	}
+	return f.Commit()
+}
+
+// writeOutput writes recs (all of one schema) in the chosen format to
+// stdout or to an atomically created file. It does not release recs.
+func writeOutput(e *env, out *outputFlags, inputs []string, schema *arrow.Schema, recs []arrow.Record, opts report.Options) error {
+	if out.format != report.FormatTable {
+		opts.Columns = nil // the column subset is for humans; data formats carry every column
+	} else if opts.Width == 0 && (out.output == "" || out.output == "-") {
+		opts.Width = terminalWidth(e)
+	}
+	var w io.Writer = e.stdout
+	var file *report.File
+	if out.output != "" && out.output != "-" {
+		var err error
+		if file, err = report.Create(out.output, inputs); err != nil {
+			return usageErr("%v", err)
+		}
+		w = file
+	}
+	fail := func(err error) error {
+		if file != nil {
+			file.Abort()
+		}
+		return err
+	}
+	wr, err := report.NewWriter(out.format, w, schema, opts)
+	if err != nil {
+		return fail(usageErr("%v", err))
+	}
+	for _, rec := range recs {
+		if err := wr.Write(rec); err != nil {
+			return fail(fmt.Errorf("write %s: %w", out.format, err))
+		}
+	}
+	if err := wr.Close(); err != nil {
+		return fail(fmt.Errorf("write %s: %w", out.format, err))
+	}
+	if file != nil {
+		return file.Commit()
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

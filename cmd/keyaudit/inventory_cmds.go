@@ -1,0 +1,123 @@
+package main
+
+import (
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/spf13/cobra"
+
+	"github.com/keyaudit/keyaudit/analyze"
+	"github.com/keyaudit/keyaudit/analyze/inventory"
+	"github.com/keyaudit/keyaudit/analyze/sessions"
+	"github.com/keyaudit/keyaudit/report"
+)
+
+type listOptions struct {
+	in   inputFlags
+	out  outputFlags
+	asOf string
+	cfg  analyze.Config
+}
+
+func newKeysCmd(e *env) *cobra.Command {
+	o := &listOptions{}
+	c := &cobra.Command{
+		Use:   "keys [flags] PATH...",
+		Short: "List every long-term access key (AKIA) with its owner, slot and history",
+		Long: `keys joins credential reports (which know slots but not key IDs) with CloudTrail
+(which knows key IDs but not slots): one row per long-term key, with its owner,
+slot (resolved from evidence, or "unknown"), status, creation and use.
+
+Slot resolution (resolved_by): create_date (a CreateAccessKey whose createDate equals a
+slot's last_rotated), single_slot (one slot, one live key), elimination; see README.`,
+		Example: `  keyaudit keys reports/ AWSLogs/
+  keyaudit keys -f csv -o keys.csv reports/ AWSLogs/`,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.out.check(e); err != nil {
+				return err
+			}
+			mem := memory.DefaultAllocator
+			inv := inventory.New()
+			res, err := readInputs(c.Context(), e, &o.in, mem, args, sinkFunc(inv.Add))
+			if err != nil {
+				return err
+			}
+			ki := inv.Finish(res.Reports)
+			rec := ki.KeyRecord(mem)
+			defer rec.Release()
+			return writeOutput(e, &o.out, args, rec.Schema(), []arrow.Record{rec},
+				report.Options{Columns: []string{"account_id", "user", "access_key_id", "key_slot", "status", "last_used", "event_count"}, MaxCellWidth: 30})
+		},
+	}
+	o.in.register(c)
+	o.out.register(c, "table")
+	return c
+}
+
+func newRotationCmd(e *env) *cobra.Command {
+	o := &listOptions{cfg: analyze.DefaultConfig(timeZero())}
+	c := &cobra.Command{
+		Use:   "rotation [flags] PATH...",
+		Short: "Show how far each two-key rotation has got, and the next step",
+		Long: `rotation follows AWS's documented rotation procedure (create the second key, move
+applications, check the old key is no longer used, deactivate it, delete it) for every
+user holding two keys: which key is newer, whether the old key is still used since the
+new one was created, by which source IPs and user agents, and the next step.`,
+		RunE: func(c *cobra.Command, args []string) error {
+			asOf, err := parseAsOf(o.asOf)
+			if err != nil {
+				return err
+			}
+			o.cfg.AsOf = asOf
+			if err := o.out.check(e); err != nil {
+				return err
+			}
+			mem := memory.DefaultAllocator
+			inv := inventory.New()
+			res, err := readInputs(c.Context(), e, &o.in, mem, args, sinkFunc(inv.Add))
+			if err != nil {
+				return err
+			}
+			ki := inv.Finish(res.Reports)
+			rec := ki.RotationRecord(mem, o.cfg)
+			defer rec.Release()
+			return writeOutput(e, &o.out, args, rec.Schema(), []arrow.Record{rec}, report.Options{MaxCellWidth: 30})
+		},
+	}
+	o.in.register(c)
+	o.out.register(c, "table")
+	c.Flags().StringVar(&o.asOf, "as-of", "", "compute ages against this time: YYYY-MM-DD or RFC 3339 (default: now)")
+	c.Flags().Var(daysValue{&o.cfg.MaxRotation}, "max-rotation", "a rotation is stalled when both keys stay active longer than this")
+	return c
+}
+
+func newSessionsCmd(e *env) *cobra.Command {
+	o := &listOptions{}
+	c := &cobra.Command{
+		Use:   "sessions [flags] PATH...",
+		Short: "Attribute every temporary key (ASIA) to the principal behind it",
+		Long: `sessions follows STS events from every temporary access key (ASIA) that CloudTrail
+shows issued or used back to the long-term principal behind it, through role chains
+and across accounts. root_kind is one of iam_user, root, saml, web_identity,
+aws_service, console or unattributed (used, but issued before the logs begin).`,
+		Example: `  keyaudit sessions AWSLogs/
+  keyaudit sessions -f csv -o sessions.csv AWSLogs/`,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.out.check(e); err != nil {
+				return err
+			}
+			mem := memory.DefaultAllocator
+			sb := sessions.New()
+			if _, err := readInputs(c.Context(), e, &o.in, mem, args, sinkFunc(sb.Add)); err != nil {
+				return err
+			}
+			sr := sb.Finish()
+			rec := sessions.SessionsRecord(mem, sr.Sessions)
+			defer rec.Release()
+			return writeOutput(e, &o.out, args, rec.Schema(), []arrow.Record{rec},
+				report.Options{Columns: []string{"access_key_id", "account_id", "issued_by", "root_kind", "root_principal", "chain_depth", "event_count"}, MaxCellWidth: 40})
+		},
+	}
+	o.in.register(c)
+	o.out.register(c, "table")
+	return c
+}

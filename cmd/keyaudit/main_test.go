@@ -1,0 +1,40 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected outputs in testdata/script/*.txtar")
+
+func TestMain(m *testing.M) {
+	// The signal test runs this binary as keyaudit itself.
+	if os.Getenv("KEYAUDIT_RUN_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(testscript.RunMain(m, map[string]func() int{
+		"keyaudit": func() int { return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr) },
+	}))
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script: exit codes,
+// stderr and output files of real command lines over the demo data.
+// `go test ./cmd/keyaudit -update` rewrites their expected outputs.
+func TestScripts(t *testing.T) {
+	demo, err := filepath.Abs("../../testdata/demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:           "testdata/script",
+		UpdateScripts: *update,
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("DEMO", demo)
+			return nil
+		},
+	})
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/spf13/cobra"
+
+	"github.com/keyaudit/keyaudit/analyze/inventory"
+	"github.com/keyaudit/keyaudit/analyze/keyid"
+	"github.com/keyaudit/keyaudit/analyze/sessions"
+)
+
+// keyArg matches arguments that are key or principal IDs rather than paths.
+var keyArg = regexp.MustCompile(`^A[A-Z0-9]{3}[A-Z0-9]{12,}$`)
+
+func splitKeysAndPaths(args []string) (keys, paths []string) {
+	for _, a := range args {
+		if keyArg.MatchString(a) {
+			keys = append(keys, a)
+		} else {
+			paths = append(paths, a)
+		}
+	}
+	return keys, paths
+}
+
+func newWhoisCmd(e *env) *cobra.Command {
+	o := &listOptions{}
+	c := &cobra.Command{
+		Use:   "whois KEY... [PATH...]",
+		Short: "Say what a key ID is and which account owns it, offline",
+		Long: `whois decodes AWS key and principal IDs with no network: what the prefix means
+(AKIA long-term key, ASIA temporary key, AIDA user, AROA role, ...) and, for IDs of
+the current generation, the owning account (the same answer as
+'aws sts get-access-key-info'). With PATHs it adds what the inventory knows.`,
+		Example: `  keyaudit whois ASIAY34FZKBOKMUTVV7A
+  keyaudit whois AKIA... reports/ AWSLogs/`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			keys, paths := splitKeysAndPaths(args)
+			if len(keys) == 0 {
+				return usageErr("no key ID among the arguments (key IDs look like AKIA followed by 16 characters)")
+			}
+			var ki *inventory.Inventory
+			var sr *sessions.Result
+			if len(paths) > 0 {
+				mem := memory.DefaultAllocator
+				inv, sb := inventory.New(), sessions.New()
+				res, err := readInputs(c.Context(), e, &o.in, mem, paths, sinkFunc(inv.Add), sinkFunc(sb.Add))
+				if err != nil {
+					return err
+				}
+				ki, sr = inv.Finish(res.Reports), sb.Finish()
+			}
+			bad := 0
+			for i, k := range keys {
+				if i > 0 {
+					fmt.Fprintln(e.stdout)
+				}
+				if !printWhois(e.stdout, k, ki, sr) {
+					bad++
+				}
+			}
+			if bad > 0 {
+				return &exitError{code: exitUsage}
+			}
+			return nil
+		},
+	}
+	o.in.register(c)
+	return c
+}
+
+// printWhois prints what is known of one ID; false when it is not valid.
+func printWhois(w io.Writer, id string, ki *inventory.Inventory, sr *sessions.Result) bool {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	defer tw.Flush()
+	fmt.Fprintf(tw, "id:\t%s\n", id)
+	info, err := keyid.Decode(id)
+	if err != nil {
+		fmt.Fprintf(tw, "valid:\tno (%v)\n", err)
+		return false
+	}
+	fmt.Fprintf(tw, "type:\t%s\n", info.Description)
+	if info.Account != "" {
+		fmt.Fprintf(tw, "account:\t%s (decoded offline from the ID)\n", info.Account)
+	} else {
+		fmt.Fprintf(tw, "account:\t%s\n", info.NoAccountReason)
+	}
+	if ki != nil {
+		if k, ok := ki.Key(id); ok {
+			fmt.Fprintf(tw, "owner:\t%s %s\n", k.AccountID, k.User)
+			fmt.Fprintf(tw, "slot:\t%s (%s)\n", k.SlotString(), orDash(k.ResolvedBy))
+			fmt.Fprintf(tw, "status:\t%s\n", k.Status)
+			fmt.Fprintf(tw, "seen:\t%d calls, first %s, last %s\n", k.EventCount, fmtTime(k.FirstSeen), fmtTime(k.LastSeen))
+		}
+	}
+	if sr != nil {
+		if s, ok := sr.Session(id); ok {
+			fmt.Fprintf(tw, "issued:\t%s %s\n", orDash(s.IssuedBy), fmtTime(s.IssuedAt))
+			fmt.Fprintf(tw, "behind it:\t%s %s (chain depth %s)\n", s.RootKind, orDash(s.RootPrincipal), chainDepth(s.ChainDepth))
+			fmt.Fprintf(tw, "seen:\t%d calls, first %s, last %s\n", s.EventCount, fmtTime(s.FirstSeen), fmtTime(s.LastSeen))
+		}
+	}
+	return true
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
+}
+
+func chainDepth(d int) string {
+	if d == 0 {
+		return "-"
+	}
+	return strconv.Itoa(d)
+}
