@@ -9,18 +9,26 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 )
 
-// Parser choice (measured by BenchmarkParsers in parsers_bench_test.go on
-// one synthetic 1,000-event S3 file, 2-core VM, go1.26):
+// Parser choice. BenchmarkParsers (parsers_bench_test.go) reads one S3
+// file of 841 events (837 KB, from cmd/ctgen) on the project's 2-core VM
+// (AMD EPYC, go1.26, a machine shared with other jobs, so MB per CPU-second
+// is the steadier figure; three runs each):
 //
-//	hand-written scanner (this file), all columns to staging  ~see report
-//	valyala/fastjson Parse only (tree, no column extraction)
-//	encoding/json into a struct of the needed fields
-//	go-json-experiment jsontext token loop (no extraction)
+//	KEYAUDIT_BENCH_FILE=ctgen-file.json go test ./ingest/cloudtrail -run X -bench Parsers -benchtime 2s -count 3
 //
-// The scanner reads each event once, copies no string without escapes,
-// keeps the raw bytes of requestParameters/responseElements without
-// re-serialising them, and needs no tree; see the benchmark comment for
-// the numbers.
+//	scanner-to-arrow      this decoder, every column, Arrow records   625-652 MB/s  634-669 MB/cpu-s
+//	fastjson-extract      valyala/fastjson tree + 20 fields, no Arrow  470-595 MB/s  468-593 MB/cpu-s
+//	jsontext-tokens       go-json-experiment tokens only, no fields    575-612 MB/s  578-611 MB/cpu-s
+//	encoding-json-struct  encoding/json into a struct of the fields     85-95 MB/s    80-90 MB/cpu-s
+//
+// The scanner does strictly more work than the others and is still the
+// fastest: it reads each event once, validates as it goes, matches keys
+// without allocating, leaves strings without escapes where they are,
+// keeps requestParameters/responseElements as the input bytes (fastjson
+// would re-serialise them), checks UTF-8 only for events with non-ASCII
+// bytes, and scans strings eight bytes at a time. Appending to Arrow
+// builders value by value took about half the time, hence the column
+// buffers of columns.go.
 
 // RecordError is one event that was not used: its index in the file (and
 // its line in line-oriented input), the JSON path of the offending field
