@@ -278,6 +278,13 @@ func TestRunStdin(t *testing.T) {
 	}
 }
 
+func TestRunStdinOption(t *testing.T) {
+	res, sink := run(t, []string{"-"}, Options{Stdin: strings.NewReader(event("a") + "\n" + event("b") + "\n")})
+	if len(sink.rows) != 2 || res.Stats[KindJSONLines].Used != 2 {
+		t.Errorf("rows %d, stats %+v", len(sink.rows), res.Stats)
+	}
+}
+
 type failSink struct{ n int }
 
 func (f *failSink) Events(arrow.Record) error {

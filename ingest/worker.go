@@ -161,12 +161,15 @@ func (w *worker) file(j job) error {
 			w.line = nil
 		}
 	}()
-	var f *os.File
+	var in io.Reader
 	if j.stdin {
-		f = os.Stdin
+		in = os.Stdin
+		if w.opts.Stdin != nil {
+			in = w.opts.Stdin
+		}
 	} else {
-		var err error
-		if f, err = os.Open(j.path); err != nil {
+		f, err := os.Open(j.path)
+		if err != nil {
 			c := w.count(KindUnknown)
 			c.Files++
 			c.FilesFailed++
@@ -174,8 +177,9 @@ func (w *worker) file(j job) error {
 			return nil
 		}
 		defer f.Close()
+		in = f
 	}
-	w.fileR.Reset(f)
+	w.fileR.Reset(in)
 	defer w.fileR.Reset(nil)
 	var body io.Reader = w.fileR
 	compressed := false
