@@ -93,7 +93,14 @@ run_suite() { # DIR SUFFIX
 		measure "zcat-2" "$ev" "$by" sh -c 'xargs -P2 -n "$2" zcat <"$1"' sh "$list" "$half"
 	fi
 	if has_cmd keys; then
-		measure "keys$sfx" "$ev" "$by" "$KEYAUDIT" keys -f csv -q --as-of "$AS_OF" -o "$BENCH_DIR/out/keys$sfx.csv" "$dir"
+		# --as-of only when this build of keys has it.
+		local asof=()
+		if "$KEYAUDIT" keys --help 2>&1 | grep -q -e '--as-of'; then
+			asof=(--as-of "$AS_OF")
+		else
+			log "keys has no --as-of flag; running without it"
+		fi
+		measure "keys$sfx" "$ev" "$by" "$KEYAUDIT" keys -f csv -q "${asof[@]}" -o "$BENCH_DIR/out/keys$sfx.csv" "$dir"
 	else
 		log "$KEYAUDIT has no 'keys' command (or is missing); skipping keys"
 	fi
