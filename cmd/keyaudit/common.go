@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
 	"github.com/keyaudit/keyaudit/ingest"
 	"github.com/keyaudit/keyaudit/report"
@@ -57,6 +59,27 @@ func (f *outputFlags) check(e *env) error {
 	}
 	if f.format == "parquet" && (f.output == "" || f.output == "-") && e.stdoutTTY {
 		return usageErr("will not write Parquet to a terminal: add -o FILE.parquet or redirect stdout")
+	}
+	if f.output != "" && f.output != "-" {
+		return checkOutputDir(filepath.Dir(f.output))
+	}
+	return nil
+}
+
+// checkOutputDir fails early, before any input is read, when outputs
+// cannot be written to dir.
+func checkOutputDir(dir string) error {
+	st, err := os.Stat(dir)
+	switch {
+	case os.IsNotExist(err):
+		return usageErr("output directory %s does not exist: create it first", dir)
+	case err != nil:
+		return usageErr("output directory %s: %v", dir, err)
+	case !st.IsDir():
+		return usageErr("output directory %s is not a directory", dir)
+	}
+	if unix.Access(dir, unix.W_OK) != nil {
+		return usageErr("output directory %s is not writable: choose another -o", dir)
 	}
 	return nil
 }

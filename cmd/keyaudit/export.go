@@ -75,6 +75,9 @@ func runExport(c *cobra.Command, e *env, o *exportOptions, paths []string) error
 	if err := os.MkdirAll(o.dir, 0o755); err != nil {
 		return usageErr("cannot create output directory %s: %v", o.dir, err)
 	}
+	if err := checkOutputDir(o.dir); err != nil {
+		return err
+	}
 	mem := memory.DefaultAllocator
 	var events eventsSink
 	if o.partition {

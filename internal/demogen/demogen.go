@@ -201,7 +201,7 @@ func build() *gen {
 		g.put(Sandbox, "eu-west-1", g.call(Sandbox, "eu-west-1", ts(fmt.Sprintf("2026-10-%02dT21:00:00Z", d)), "dynamodb.amazonaws.com", "Query", userIdentity(Sandbox, "ivan", ivanOld), "203.0.113.7", "legacy-billing-exporter/0.9 "+oldCLI))
 	}
 	g.put(Sandbox, "us-east-1", g.call(Sandbox, "us-east-1", ts("2026-09-10T04:00:00Z"), "ecr.amazonaws.com", "GetAuthorizationToken", userIdentity(Sandbox, "automation/ci-bot", ciBot), "192.0.2.200", boto))
-	e = g.call(Sandbox, "us-east-1", ts("2026-10-25T04:00:00Z"), "sts.amazonaws.com", "GetCallerIdentity", userIdentity(Sandbox, "automation/ci-bot", ciBot), "192.0.2.200", boto)
+	e = g.call(Sandbox, "us-east-1", ts("2026-09-10T03:55:00Z"), "sts.amazonaws.com", "GetCallerIdentity", userIdentity(Sandbox, "automation/ci-bot", ciBot), "192.0.2.200", boto)
 	g.put(Sandbox, "us-east-1", e)
 
 	// In dev, heidi tries to give frank a third key: the quota says no.
