@@ -100,7 +100,7 @@ func (w *walker) walk(path string) {
 	}
 	fi, err := os.Stat(path) // follows symlinks
 	if err != nil {
-		w.fail(path, fmt.Errorf("stat: %w", err))
+		w.fail(path, err)
 		return
 	}
 	key, haveKey := keyOf(fi)
@@ -123,7 +123,7 @@ func (w *walker) walk(path string) {
 		}
 		entries, err := os.ReadDir(path) // sorted by name
 		if err != nil {
-			w.fail(path, fmt.Errorf("read directory: %w", err))
+			w.fail(path, err)
 			return
 		}
 		for _, e := range entries {

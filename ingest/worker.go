@@ -173,7 +173,7 @@ func (w *worker) file(j job) error {
 			c := w.count(KindUnknown)
 			c.Files++
 			c.FilesFailed++
-			w.addErr(&InputError{File: j.path, Record: -1, Err: fmt.Errorf("open: %w", err)})
+			w.addErr(&InputError{File: j.path, Record: -1, Err: err})
 			return nil
 		}
 		defer f.Close()
