@@ -174,6 +174,10 @@ for f in "$BENCH_DIR"/out/*.csv; do
 	[ -f "$f" ] && printf '%s: %s rows\n' "$(basename "$f")" "$(($(wc -l <"$f") - 1))"
 done
 [ -f "$CORPUS.meta/truth.csv" ] && printf 'truth: %s temporary keys (%s)\n' "$(($(wc -l <"$CORPUS.meta/truth.csv") - 1))" "$CORPUS.meta/truth.csv"
+if [ -f "$BENCH_DIR/out/keys.csv" ]; then
+	echo "keys vs truth:"
+	"$TOOLS/ctgen" compare -truth-keys "$CORPUS.meta/truth-keys.csv" "$BENCH_DIR/out/keys.csv" || true
+fi
 if [ -f "$BENCH_DIR/out/sessions.csv" ]; then
 	echo "sessions vs truth:"
 	"$TOOLS/ctgen" compare -truth "$CORPUS.meta/truth.csv" "$BENCH_DIR/out/sessions.csv" || true

@@ -4,9 +4,10 @@
 //	ctgen -out DIR -events N -files F -accounts A -seed S [-org o-abc123]
 //	      [-dups 0.01] [-truth sessions.csv] [-truth-keys keys.csv]
 //
-// and compares a sessions CSV (keyaudit sessions -f csv) with a truth file:
+// and compares keyaudit's CSV output with the ground truth:
 //
 //	ctgen compare -truth truth.csv sessions.csv
+//	ctgen compare -truth-keys truth-keys.csv keys.csv
 package main
 
 import (
@@ -110,18 +111,41 @@ func writeWith(path string, fn func(io.Writer) error) error {
 	return f.Close()
 }
 
-// compare prints how a sessions CSV agrees with the ground truth; it fails
-// when any truth key is missing or differs.
+// compare prints how a sessions CSV (-truth) or a keys CSV (-truth-keys)
+// agrees with the ground truth. It fails when a sessions comparison is not
+// exact for every truth key, or when a key found in a keys CSV differs.
 func compare(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ctgen compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	truthPath := fs.String("truth", "", "truth CSV written by ctgen -truth (required)")
+	truthPath := fs.String("truth", "", "session truth CSV written by ctgen -truth")
+	keysPath := fs.String("truth-keys", "", "key truth CSV written by ctgen -truth-keys")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *truthPath == "" || fs.NArg() != 1 {
+	if (*truthPath == "") == (*keysPath == "") || fs.NArg() != 1 {
 		fs.Usage()
-		return fmt.Errorf("usage: ctgen compare -truth TRUTH.csv SESSIONS.csv")
+		return fmt.Errorf("usage: ctgen compare (-truth TRUTH.csv SESSIONS.csv | -truth-keys KEYTRUTH.csv KEYS.csv)")
+	}
+	sf, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer sf.Close()
+	if *keysPath != "" {
+		tf, err := os.Open(*keysPath)
+		if err != nil {
+			return err
+		}
+		defer tf.Close()
+		c, err := ctgen.CompareKeys(tf, sf)
+		if err != nil {
+			return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		}
+		fmt.Fprint(stdout, c.String())
+		if len(c.FieldMiss) > 0 {
+			return fmt.Errorf("%d keys differ from the truth", c.Found-c.Exact)
+		}
+		return nil
 	}
 	tf, err := os.Open(*truthPath)
 	if err != nil {
@@ -132,11 +156,6 @@ func compare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *truthPath, err)
 	}
-	sf, err := os.Open(fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	defer sf.Close()
 	c, err := ctgen.CompareSessions(truth, sf)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)

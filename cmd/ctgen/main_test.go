@@ -84,4 +84,16 @@ func TestCompare(t *testing.T) {
 	if err := compare([]string{"-truth", truth}, &out, &stderr); err == nil {
 		t.Error("compare without a sessions file: want error")
 	}
+	// The key truth compared with itself.
+	keys := filepath.Join(dir, "keys.csv")
+	if err := run([]string{"-q", "-out", filepath.Join(dir, "c2"), "-events", "400", "-files", "4", "-truth-keys", keys}, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := compare([]string{"-truth-keys", keys, keys}, &out, &stderr); err != nil || !strings.Contains(out.String(), "(100.00%)") {
+		t.Errorf("compare keys with itself: %v %q", err, out.String())
+	}
+	if err := compare([]string{"-truth", truth, "-truth-keys", keys, keys}, &out, &stderr); err == nil {
+		t.Error("both -truth and -truth-keys: want error")
+	}
 }

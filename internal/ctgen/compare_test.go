@@ -87,3 +87,51 @@ func TestReadTruthRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareKeys(t *testing.T) {
+	truth := "account_id,user,access_key_id,created,status\n" +
+		"111111111111,alice,AKIA1,2025-01-01T00:00:00Z,Active\n" +
+		"111111111111,bob,AKIA2,2026-10-02T04:05:28Z,Deleted\n" +
+		"111111111111,<root_account>,AKIA3,2022-01-19T00:00:00Z,Active\n"
+	tests := []struct {
+		name                         string
+		got                          string
+		found, exact, created, extra int
+		miss                         map[string]int
+		err                          bool
+	}{
+		{name: "exact, created partly known", found: 3, exact: 3, created: 1,
+			got: "account_id,user,access_key_id,key_slot,status,created\n" +
+				"111111111111,alice,AKIA1,1,Active,\n" +
+				"111111111111,bob,AKIA2,unknown,Deleted,2026-10-02T04:05:28Z\n" +
+				"111111111111,<root_account>,AKIA3,root,Active,\n"},
+		{name: "wrong status and created, extra row", found: 2, exact: 1, created: 1, extra: 1, miss: map[string]int{"status": 1, "created": 1},
+			got: "access_key_id,account_id,user,status,created\n" +
+				"AKIA1,111111111111,alice,Active,2025-01-02T00:00:00Z\n" +
+				"AKIA2,111111111111,bob,Inactive,\n" +
+				"AKIA9,111111111111,eve,Active,\n"},
+		{name: "missing column", got: "access_key_id,user\nAKIA1,alice\n", err: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := CompareKeys(strings.NewReader(truth), strings.NewReader(tc.got))
+			if tc.err {
+				if !errors.Is(err, ErrCompare) {
+					t.Fatalf("err = %v, want ErrCompare", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.TruthKeys != 3 || c.Found != tc.found || c.Exact != tc.exact || c.CreatedKnown != tc.created || c.Extra != tc.extra {
+				t.Fatalf("got %+v\n%s", c, c)
+			}
+			for k, v := range tc.miss {
+				if c.FieldMiss[k] != v {
+					t.Errorf("FieldMiss[%s] = %d, want %d", k, c.FieldMiss[k], v)
+				}
+			}
+		})
+	}
+}

@@ -240,4 +240,3 @@ func hexOf(s string, n int) string {
 	}
 	return string(b)
 }
-
