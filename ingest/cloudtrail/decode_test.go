@@ -94,6 +94,7 @@ func TestDecodeEvent(t *testing.T) {
 		{name: "escapes", fields: `"userAgent":"a\"b\\c\/d\n\u00e9\ud83d\ude00\ud800x"`,
 			want: map[string]any{"user_agent": "a\"b\\c/d\né😀\uFFFDx"}},
 		{name: "invalid utf-8 replaced", fields: "\"userAgent\":\"a\xffb\"", want: map[string]any{"user_agent": "a\uFFFDb"}},
+		{name: "invalid utf-8 in raw JSON replaced", fields: "\"requestParameters\":{\"a\":\"x\xc3\"}", want: map[string]any{"request_parameters": "{\"a\":\"x\uFFFD\"}"}},
 		{name: "empty string is null", fields: `"eventName":""`, want: map[string]any{"event_name": nil}},
 		{name: "null is absent", fields: `"eventName":null,"userIdentity":null,"readOnly":null,"requestParameters":null`,
 			want: map[string]any{"event_name": nil, "read_only": nil, "request_parameters": nil}},
@@ -194,6 +195,7 @@ func TestDecodeFormats(t *testing.T) {
 		{"records with BOM and other members", "\ufeff" + ` {"Records" : [ ` + ev("a") + ` ] , "y":[], "Records":[1]} `, FormatRecords, Stats{Records: 1, Used: 1}, nil},
 		{"records empty", `{"Records":[]}`, FormatRecords, Stats{}, nil},
 		{"records null", `{"Records":null}`, FormatRecords, Stats{}, nil},
+		{"records not an array", `{"Records":{}}`, FormatRecords, Stats{}, ErrWrongType},
 		{"records missing", `{"Other":[]}`, FormatRecords, Stats{}, ErrNotEvents},
 		{"records duplicate ids", `{"Records":[` + ev("a") + `,` + ev("a") + `,` + ev("b") + `]}`, FormatRecords, Stats{Records: 3, Used: 2, Duplicate: 1}, nil},
 		{"records null and non-object elements", `{"Records":[null,1,"x",[],` + ev("a") + `]}`, FormatRecords, Stats{Records: 5, Used: 1, Skipped: 1, Rejected: 3}, nil},
@@ -211,7 +213,7 @@ func TestDecodeFormats(t *testing.T) {
 		{"objects then junk", ev("a") + "\n[1]", FormatObjects, Stats{Records: 2, Used: 1, Rejected: 1}, ErrSyntax},
 		{"deep nesting", `{"Records":[{` + minimal + `,"requestParameters":` + strings.Repeat("[", 1_000_000) + `]}]}`, FormatRecords,
 			Stats{Records: 1, Rejected: 1}, ErrTooDeep},
-		{"deep nesting in records", strings.Repeat(`{"Records":`, 100_000), FormatRecords, Stats{}, ErrSyntax},
+		{"deep nesting in records", strings.Repeat(`{"Records":`, 100_000), FormatRecords, Stats{}, ErrWrongType},
 		{"deep array", strings.Repeat("[", 1_000_000), FormatArray, Stats{Records: 1, Rejected: 1}, ErrTooDeep},
 	}
 	for _, tt := range tests {

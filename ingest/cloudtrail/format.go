@@ -121,8 +121,10 @@ func (d *Decoder) DecodeFile(data []byte, f Format) (inputErr, fatal error) {
 			}
 			if string(key) == name && !found {
 				found = true
-				if s.buf[s.pos] == 'n' {
+				if c := s.buf[s.pos]; c == 'n' {
 					ok = s.lit("null")
+				} else if c != '[' {
+					return &RecordError{Index: -1, Field: name, Err: fmt.Errorf("%w: want array, got %s", ErrWrongType, jsonType(c))}, nil
 				} else {
 					var err error
 					ok, err = d.array(s, f == FormatLookupEvents)
