@@ -41,8 +41,9 @@ the chain of STS calls back to the principal behind it, one line per hop.`,
 			}
 			mem := memory.DefaultAllocator
 			act := inventory.NewActivity([]string{key})
-			sb := sessions.New()
-			if _, err := readInputs(c.Context(), e, &o.in, mem, paths, sinkFunc(act.Add), sinkFunc(sb.Add)); err != nil {
+			inv, sb := inventory.New(), sessions.New()
+			res, err := readInputs(c.Context(), e, &o.in, mem, paths, sinkFunc(act.Add), sinkFunc(inv.Add), sinkFunc(sb.Add))
+			if err != nil {
 				return err
 			}
 			sr := sb.Finish()
@@ -50,10 +51,17 @@ the chain of STS calls back to the principal behind it, one line per hop.`,
 			if s, ok := sr.Session(key); ok {
 				t.Session = &s
 			}
+			if k, ok := inv.Finish(res.Reports).Key(key); ok {
+				t.Inventory = &k
+			}
 			if o.out.format == "json" {
+				doc, err := snakeJSON(t)
+				if err != nil {
+					return err
+				}
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(t)
+				return enc.Encode(doc)
 			}
 			printTrace(e.stdout, t)
 			return nil
@@ -65,10 +73,11 @@ the chain of STS calls back to the principal behind it, one line per hop.`,
 }
 
 type traceDoc struct {
-	Key      string                 `json:"access_key_id"`
-	Session  *sessions.Session      `json:"session,omitempty"`
-	Chain    []sessions.Hop         `json:"chain"`
-	Activity *inventory.KeyActivity `json:"activity"`
+	Key       string                 `json:"access_key_id"`
+	Inventory *inventory.Key         `json:"inventory,omitempty"`
+	Session   *sessions.Session      `json:"session,omitempty"`
+	Chain     []sessions.Hop         `json:"chain"`
+	Activity  *inventory.KeyActivity `json:"activity"`
 }
 
 func fmtTime(t time.Time) string {
@@ -81,6 +90,9 @@ func fmtTime(t time.Time) string {
 func printTrace(w io.Writer, t traceDoc) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "key %s\n", t.Key)
+	if k := t.Inventory; k != nil {
+		fmt.Fprintf(tw, "owner:\t%s %s, slot %s (%s), %s, %d calls\n", k.AccountID, k.User, k.SlotString(), orDash(k.ResolvedBy), k.Status, k.EventCount)
+	}
 	if len(t.Chain) > 0 {
 		fmt.Fprintln(tw, "\nchain (from the key back to the principal behind it):")
 		for i, h := range t.Chain {
