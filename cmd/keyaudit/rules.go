@@ -16,9 +16,9 @@ func allRuleIDs() []string {
 
 func rulesHelp() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "  %-19s %-9s %s\n", "RULE", "SEVERITY", "FIRES WHEN")
+	fmt.Fprintf(&b, "  %-19s %-13s %s\n", "RULE", "SEVERITY", "FIRES WHEN")
 	for _, r := range append(analyze.RuleInfos(), inventory.RuleInfos()...) {
-		fmt.Fprintf(&b, "  %-19s %-9s %s\n", r.ID, r.Severity, r.Description)
+		fmt.Fprintf(&b, "  %-19s %-13s %s\n", r.ID, r.Severity, r.Description)
 	}
 	return b.String()
 }
