@@ -78,12 +78,37 @@ var colKind = func() (k [NumColumns]uint8) {
 }()
 
 // row is one event staged before it is appended: string values point into
-// the input or the decoder's arena; nil is null.
+// the input or the decoder's arena. Only the columns whose bit is set in
+// mask have a value, so resetting a row costs nothing.
 type row struct {
+	mask uint64
 	str  [NumColumns][]byte
 	num  [NumColumns]int64
-	set  [NumColumns]bool // for time and bool columns
 	bits [NumColumns]bool
+}
+
+// A column mask needs one bit per column.
+var _ [64 - NumColumns]struct{}
+
+func (r *row) has(col int) bool { return r.mask&(1<<col) != 0 }
+
+func (r *row) setStr(col int, v []byte) {
+	if len(v) == 0 { // empty strings are null
+		r.mask &^= 1 << col
+		return
+	}
+	r.str[col] = v
+	r.mask |= 1 << col
+}
+
+func (r *row) setNum(col int, v int64) {
+	r.num[col] = v
+	r.mask |= 1 << col
+}
+
+func (r *row) setBool(col int, v bool) {
+	r.bits[col] = v
+	r.mask |= 1 << col
 }
 
 // Decoder turns CloudTrail JSON into rows of EventSchema. It is not safe
@@ -183,7 +208,7 @@ func (d *Decoder) strField(s *scanner, col int, depth int, strict bool) bool {
 		if !ok {
 			return false
 		}
-		d.row.str[col] = d.text(raw, esc)
+		d.row.setStr(col, d.text(raw, esc))
 		return true
 	case 'n':
 		return s.lit("null")
@@ -204,7 +229,7 @@ func (d *Decoder) timeField(s *scanner, col int, depth int, strict bool) bool {
 		}
 		v := d.text(raw, esc)
 		if ms, ok := ParseTime(v); ok {
-			d.row.num[col], d.row.set[col] = ms, true
+			d.row.setNum(col, ms)
 		} else if strict {
 			d.fieldErr(col, "", fmt.Errorf("%w %s", ErrBadTime, safeQuote(v)))
 		}
@@ -222,10 +247,10 @@ func (d *Decoder) timeField(s *scanner, col int, depth int, strict bool) bool {
 func (d *Decoder) boolField(s *scanner, col int, depth int) bool {
 	switch c := s.buf[s.pos]; c {
 	case 't':
-		d.row.bits[col], d.row.set[col] = true, true
+		d.row.setBool(col, true)
 		return s.lit("true")
 	case 'f':
-		d.row.bits[col], d.row.set[col] = false, true
+		d.row.setBool(col, false)
 		return s.lit("false")
 	case 'n':
 		return s.lit("null")
@@ -237,9 +262,9 @@ func (d *Decoder) boolField(s *scanner, col int, depth int) bool {
 		v := d.text(raw, esc)
 		switch {
 		case asciiEqualFold(v, "true"):
-			d.row.bits[col], d.row.set[col] = true, true
+			d.row.setBool(col, true)
 		case asciiEqualFold(v, "false"):
-			d.row.bits[col], d.row.set[col] = false, true
+			d.row.setBool(col, false)
 		case len(v) == 0:
 		default:
 			d.fieldErr(col, "", fmt.Errorf("%w: want true or false, got %s", ErrWrongType, safeQuote(v)))
@@ -273,7 +298,7 @@ func (d *Decoder) keyText(key []byte, esc bool) []byte {
 // into d.err); the caller then calls finish. It returns false on a syntax
 // error (s.err).
 func (d *Decoder) event(s *scanner) bool {
-	d.row = row{}
+	d.row.mask = 0
 	d.err = nil
 	d.arena = d.arena[:0]
 	d.Stats.Records++
@@ -338,7 +363,7 @@ func (d *Decoder) event(s *scanner) bool {
 			return false
 		}
 	}
-	if d.err == nil && !d.row.set[ColEventTime] {
+	if d.err == nil && !d.row.has(ColEventTime) {
 		d.fieldErr(ColEventTime, "", ErrMissingTime)
 	}
 	d.high = s.high
@@ -354,7 +379,7 @@ func (d *Decoder) finish() {
 		}
 		return
 	}
-	if id := d.row.str[ColEventID]; len(id) > 0 && d.Seen != nil && d.Seen(id) {
+	if d.Seen != nil && d.row.has(ColEventID) && d.Seen(d.row.str[ColEventID]) {
 		d.Stats.Duplicate++
 		return
 	}
@@ -373,7 +398,7 @@ func (d *Decoder) reject(err error) {
 func (d *Decoder) appendRow() {
 	r := &d.row
 	for i := 0; d.high && i < NumColumns; i++ {
-		if colKind[i] == kindString && len(r.str[i]) > 0 && !utf8.Valid(r.str[i]) {
+		if colKind[i] == kindString && r.has(i) && !utf8.Valid(r.str[i]) {
 			r.str[i] = bytes.ToValidUTF8(r.str[i], []byte("\uFFFD"))
 		}
 	}
@@ -519,7 +544,7 @@ func (d *Decoder) raw(s *scanner, col int, fields []field) bool {
 			return false
 		}
 		if containsSecretName(d.text(raw, esc)) {
-			d.row.str[col] = redacted
+			d.row.setStr(col, redacted)
 			return true
 		}
 		ok = true
@@ -536,7 +561,7 @@ func (d *Decoder) raw(s *scanner, col int, fields []field) bool {
 		v = d.arena[n:len(d.arena):len(d.arena)]
 		s.secret = false
 	}
-	d.row.str[col] = v
+	d.row.setStr(col, v)
 	return true
 }
 
