@@ -65,6 +65,21 @@ func benchTree(b *testing.B, files, perFile int) (string, int64) {
 // SetBytes) into Arrow records with dedup, as keyaudit does. Set
 // KEYAUDIT_BENCH_DIR to read a larger tree instead (e.g. one from
 // `go run ./cmd/ctgen -out DIR`).
+//
+// Measured on the project's 2-core VM (shared with other jobs; 2026-11-26)
+// over a cmd/ctgen corpus of 2,000,000 events in 2,500 .json.gz files
+// (2.42 GB of JSON, 290 MB gzip):
+//
+//	ctgen -out /tmp/ctbig -events 2000000 -files 2500 -dups 0.01 -j 2 -q
+//	time (find /tmp/ctbig -name '*.json.gz' -not -path '*Digest*' | xargs -P2 -n 100 zcat >/dev/null)
+//	    4.48 s wall, 8.55 s CPU
+//	KEYAUDIT_BENCH_DIR=/tmp/ctbig go test ./ingest -run X -bench Run/workers=2 -benchtime 2x
+//	    5.50 s wall (1.23x zcat), 440 MB/s, 266 MB per CPU-second, 360,000 events/s
+//
+// Per CPU-second on the 200,000-event corpus (ctgen -events 200000 -files
+// 250): gunzip alone 750-845 MB (klauspost; compress/gzip 490-630, hence
+// klauspost), decoding alone 590-670 MB (BenchmarkParsers), the whole Run
+// 260-305 MB.
 func BenchmarkRun(b *testing.B) {
 	dir, size := os.Getenv("KEYAUDIT_BENCH_DIR"), int64(0)
 	if dir == "" {
