@@ -45,7 +45,7 @@ log() { printf 'bench: %s\n' "$*" >&2; }
 # corpus EVENTS FILES: print the directory of a complete corpus, generating
 # it (and measuring the generator) when it is not cached.
 corpus() {
-	local ev=$1 nf=$2
+	local ev=$1 nf=$2 sfx=${3:-}
 	local name=corpus-e$ev-f$nf-a$ACCOUNTS-s$SEED-g$GENID
 	local dir=$BENCH_DIR/$name
 	# Metadata lives beside the corpus, never inside it, so that keyaudit
@@ -55,7 +55,7 @@ corpus() {
 		rm -rf "$BENCH_DIR"/corpus-e"$ev"-f"$nf"-a"$ACCOUNTS"-s"$SEED"-g*
 		mkdir -p "$dir.meta"
 		log "generating $ev events in $nf files under $dir"
-		"$RSS" -label "ctgen|$ev|0" -o "$RESULTS" -- "$TOOLS/ctgen" -q -out "$dir" -events "$ev" -files "$nf" \
+		"$RSS" -label "ctgen$sfx|$ev|0" -o "$RESULTS" -- "$TOOLS/ctgen" -q -out "$dir" -events "$ev" -files "$nf" \
 			-accounts "$ACCOUNTS" -seed "$SEED" -stats "$dir.meta/stats" -truth "$dir.meta/truth.csv" \
 			-truth-keys "$dir.meta/truth-keys.csv" >&2
 		touch "$dir.meta/complete"
@@ -131,7 +131,7 @@ if [ "${BENCH_DUCKDB:-1}" != 0 ]; then
 fi
 
 if [ "$SCALE" -gt 1 ] 2>/dev/null; then
-	BIG=$(corpus $((EVENTS * SCALE)) $((FILES * SCALE)))
+	BIG=$(corpus $((EVENTS * SCALE)) $((FILES * SCALE)) "-x$SCALE")
 	run_suite "$BIG" "-x$SCALE"
 fi
 
@@ -163,8 +163,8 @@ END {
 		s = names[i]; w = wall[s] + 0
 		eps = (w > 0 && evs[s] > 0) ? sprintf("%.0f", evs[s] / w) : "-"
 		mbs = (w > 0 && bys[s] > 0) ? sprintf("%.1f", bys[s] / 1e6 / w) : "-"
-		r1 = (s != "ctgen" && wall["zcat-1"] > 0) ? sprintf("%.2f", w / wall["zcat-1"]) : "-"
-		r2 = (s != "ctgen" && wall["zcat-2"] > 0) ? sprintf("%.2f", w / wall["zcat-2"]) : "-"
+		r1 = (s !~ /^ctgen/ && wall["zcat-1"] > 0) ? sprintf("%.2f", w / wall["zcat-1"]) : "-"
+		r2 = (s !~ /^ctgen/ && wall["zcat-2"] > 0) ? sprintf("%.2f", w / wall["zcat-2"]) : "-"
 		printf "%-16s %9.2f %9.2f %6.0f %12s %9s %9.1f %9s %9s %5s\n", s, w, cpu[s], (w > 0 ? 100 * cpu[s] / w : 0), eps, mbs, rss[s], r1, r2, ex[s]
 	}
 }' "$RESULTS"
@@ -174,13 +174,21 @@ for f in "$BENCH_DIR"/out/*.csv; do
 	[ -f "$f" ] && printf '%s: %s rows\n' "$(basename "$f")" "$(($(wc -l <"$f") - 1))"
 done
 [ -f "$CORPUS.meta/truth.csv" ] && printf 'truth: %s temporary keys (%s)\n' "$(($(wc -l <"$CORPUS.meta/truth.csv") - 1))" "$CORPUS.meta/truth.csv"
-if [ -f "$BENCH_DIR/out/keys.csv" ]; then
-	echo "keys vs truth:"
-	"$TOOLS/ctgen" compare -truth-keys "$CORPUS.meta/truth-keys.csv" "$BENCH_DIR/out/keys.csv" || true
-fi
-if [ -f "$BENCH_DIR/out/sessions.csv" ]; then
-	echo "sessions vs truth:"
-	"$TOOLS/ctgen" compare -truth "$CORPUS.meta/truth.csv" "$BENCH_DIR/out/sessions.csv" || true
+# compare_outputs META SUFFIX: check keyaudit's outputs against the truth.
+compare_outputs() {
+	local meta=$1 sfx=$2
+	if [ -f "$BENCH_DIR/out/keys$sfx.csv" ]; then
+		echo "keys$sfx vs truth:"
+		"$TOOLS/ctgen" compare -truth-keys "$meta/truth-keys.csv" "$BENCH_DIR/out/keys$sfx.csv" || true
+	fi
+	if [ -f "$BENCH_DIR/out/sessions$sfx.csv" ]; then
+		echo "sessions$sfx vs truth:"
+		"$TOOLS/ctgen" compare -truth "$meta/truth.csv" "$BENCH_DIR/out/sessions$sfx.csv" || true
+	fi
+}
+compare_outputs "$CORPUS.meta" ""
+if [ -n "${BIG:-}" ]; then
+	compare_outputs "$BIG.meta" "-x$SCALE"
 fi
 [ -f "$BENCH_DIR/out/duckdb.tsv" ] && { echo "duckdb:"; cat "$BENCH_DIR/out/duckdb.tsv"; }
 [ -f "$BENCH_DIR/gobench.txt" ] && { echo "go benchmarks:"; grep -E '^(Benchmark|ok|FAIL|---)' "$BENCH_DIR/gobench.txt" || true; }

@@ -24,11 +24,12 @@ const (
 	itDup                          // copy of (file ref, slot aux)
 )
 
+// item is one planned record; 16 bytes, as there are millions.
 type item struct {
-	kind itemKind
 	ref  int32
 	aux  int32
-	t    int64 // unix seconds
+	at   uint32 // seconds since the corpus start
+	kind itemKind
 }
 
 type fileSpec struct {
@@ -101,7 +102,8 @@ type plan struct {
 	capLeft    []int
 	sessions   []session
 	fails      []failure
-	lifecycle  []int // AKIA keys created inside the corpus
+	lifecycle  []int   // AKIA keys created inside the corpus
+	chainable  []int32 // sessions that may call AssumeRole again
 	limitUsers []int
 }
 
@@ -211,7 +213,7 @@ func (p *plan) fileAt(a, ri int, t int64) int {
 	return g[j]
 }
 
-// place adds it to a file of account a holding it.t, preferring region ri,
+// place adds it to a file of account a holding its time, preferring region ri,
 // and returns the file, or -1 when every candidate is full.
 func (p *plan) place(a, ri int, it item) int {
 	g := len(p.groups[a])
@@ -219,7 +221,7 @@ func (p *plan) place(a, ri int, it item) int {
 		ri = 0
 	}
 	for k := 0; k < g; k++ {
-		f := p.fileAt(a, (ri+k)%g, it.t)
+		f := p.fileAt(a, (ri+k)%g, p.abs(it.at))
 		if f >= 0 && p.capLeft[f] > 0 {
 			p.capLeft[f]--
 			p.files[f].items = append(p.files[f].items, it)
@@ -228,6 +230,12 @@ func (p *plan) place(a, ri int, it item) int {
 	}
 	return -1
 }
+
+// rel converts unix seconds to an item time; items never precede the start.
+func (p *plan) rel(t int64) uint32 { return uint32(max(0, t-p.start.Unix())) }
+
+// abs converts an item time to unix seconds.
+func (p *plan) abs(at uint32) int64 { return p.start.Unix() + int64(at) }
 
 func (p *plan) fits(a, ri int, t int64) bool {
 	g := len(p.groups[a])
@@ -326,17 +334,11 @@ func (p *plan) addSession(r *rand.Rand, k sessKind, meanUses int) {
 			s.srcIdent = p.users[s.user].name
 		}
 	case skChain:
-		var cands []int
-		for i := range p.sessions {
-			ps := &p.sessions[i]
-			if ps.present && ps.depth < 3 && ps.api != "" && ps.kind != kindRoot && ps.expires-ps.issued >= 600 && ps.issued+300 < p.end.Unix() {
-				cands = append(cands, i)
-			}
-		}
+		cands := p.chainable
 		if len(cands) == 0 {
 			return
 		}
-		pi := cands[r.IntN(len(cands))]
+		pi := int(cands[r.IntN(len(cands))])
 		par := &p.sessions[pi]
 		s.parent, s.depth, s.kind, s.api = pi, par.depth+1, par.kind, "AssumeRole"
 		s.callerAcct = par.acct
@@ -477,15 +479,15 @@ func (p *plan) addSession(r *rand.Rand, k sessKind, meanUses int) {
 		if s.cross || s.serviceIssued() {
 			s.shared = uuid(r)
 		}
-		p.place(s.callerAcct, region, item{kind: itIssue, ref: idx, t: t0})
+		p.place(s.callerAcct, region, item{kind: itIssue, ref: idx, at: p.rel(t0)})
 		if s.cross {
-			p.place(s.acct, region, item{kind: itIssueRole, ref: idx, t: t0})
+			p.place(s.acct, region, item{kind: itIssueRole, ref: idx, at: p.rel(t0)})
 		}
 	} else {
 		s.key = p.newID("ASIA", s.acct, r)
 	}
 	if s.kind == kindConsole && r.IntN(2) == 0 && t0 >= p.start.Unix() {
-		if p.place(s.acct, 0, item{kind: itConsoleLogin, ref: idx, t: t0}) >= 0 {
+		if p.place(s.acct, 0, item{kind: itConsoleLogin, ref: idx, at: p.rel(t0)}) >= 0 {
 			// ConsoleLogin does not carry the session key; it is context only.
 		}
 	}
@@ -498,10 +500,13 @@ func (p *plan) addSession(r *rand.Rand, k sessKind, meanUses int) {
 	if hi > lo {
 		for u := 0; u < nUses; u++ {
 			t := lo + r.Int64N(hi-lo)
-			if p.place(s.acct, p.homeRegion(r, s.acct), item{kind: itUse, ref: idx, t: t}) >= 0 {
+			if p.place(s.acct, p.homeRegion(r, s.acct), item{kind: itUse, ref: idx, at: p.rel(t)}) >= 0 {
 				s.present = true
 			}
 		}
+	}
+	if s.present && s.depth < 3 && s.api != "" && s.kind != kindRoot && s.expires-s.issued >= 600 && s.issued+300 < p.end.Unix() {
+		p.chainable = append(p.chainable, idx)
 	}
 	p.sessions = append(p.sessions, s)
 }
@@ -524,16 +529,16 @@ func (p *plan) planKeys(r *rand.Rand) {
 			k.id = p.newID("AKIA", a, r)
 			p.keys = append(p.keys, k)
 			p.lifecycle = append(p.lifecycle, ki)
-			p.place(a, 0, item{kind: itKeyCreate, ref: int32(ki), t: t1})
+			p.place(a, 0, item{kind: itKeyCreate, ref: int32(ki), at: p.rel(t1)})
 			last := p.end.Unix() - 1
 			if r.IntN(3) > 0 {
 				t2 := t1 + 3600 + r.Int64N((p.end.Unix()-t1)/2)
-				if p.place(a, 0, item{kind: itKeyUpdate, ref: int32(ki), t: t2}) >= 0 {
+				if p.place(a, 0, item{kind: itKeyUpdate, ref: int32(ki), at: p.rel(t2)}) >= 0 {
 					p.keys[ki].inactive = time.Unix(t2, 0).UTC()
 					last = t2 - 1
 					if r.IntN(2) == 0 {
 						t3 := t2 + 60 + r.Int64N(max(1, (p.end.Unix()-t2)/2))
-						if p.place(a, 0, item{kind: itKeyDelete, ref: int32(ki), t: t3}) >= 0 {
+						if p.place(a, 0, item{kind: itKeyDelete, ref: int32(ki), at: p.rel(t3)}) >= 0 {
 							p.keys[ki].deleted = time.Unix(t3, 0).UTC()
 						}
 					}
@@ -541,14 +546,14 @@ func (p *plan) planKeys(r *rand.Rand) {
 			}
 			for n := 3 + r.IntN(8); n > 0 && last > t1+1; n-- {
 				t := t1 + 1 + r.Int64N(last-t1-1)
-				p.place(a, p.homeRegion(r, a), item{kind: itKeyUse, ref: int32(ki), t: t})
+				p.place(a, p.homeRegion(r, a), item{kind: itKeyUse, ref: int32(ki), at: p.rel(t)})
 			}
 		}
 		// A user already holding two keys fails to get a third.
 		for _, u := range p.accts[a].users {
 			if len(p.users[u].keys) == 2 {
 				t := p.start.Unix() + 60 + r.Int64N(span-120)
-				if p.place(a, 0, item{kind: itKeyLimit, ref: int32(u), t: t}) >= 0 {
+				if p.place(a, 0, item{kind: itKeyLimit, ref: int32(u), at: p.rel(t)}) >= 0 {
 					p.limitUsers = append(p.limitUsers, u)
 				}
 				break
@@ -575,7 +580,7 @@ func (p *plan) planFailures(r *rand.Rand) {
 			f.role = p.rolesOf(a, roleSAML)[0]
 		}
 		t := p.start.Unix() + 60 + r.Int64N(span-120)
-		if p.place(a, p.homeRegion(r, a), item{kind: itFail, ref: int32(len(p.fails)), t: t}) >= 0 {
+		if p.place(a, p.homeRegion(r, a), item{kind: itFail, ref: int32(len(p.fails)), at: p.rel(t)}) >= 0 {
 			p.fails = append(p.fails, f)
 		}
 	}

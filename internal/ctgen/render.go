@@ -645,20 +645,20 @@ func (x *renderer) slot(fi, i int) {
 	switch it.kind {
 	case itUse:
 		sg := x.sessionSigner(int(it.ref))
-		x.call(&sg, it.t, region, acct)
+		x.call(&sg, p.abs(it.at), region, acct)
 	case itIssue:
-		x.issue(int(it.ref), it.t, region, false)
+		x.issue(int(it.ref), p.abs(it.at), region, false)
 	case itIssueRole:
-		x.issue(int(it.ref), it.t, region, true)
+		x.issue(int(it.ref), p.abs(it.at), region, true)
 	case itConsoleLogin:
-		x.consoleLogin(int(it.ref), it.t)
+		x.consoleLogin(int(it.ref), p.abs(it.at))
 	case itKeyUse:
 		sg := x.keySigner(int(it.ref))
-		x.call(&sg, it.t, region, acct)
+		x.call(&sg, p.abs(it.at), region, acct)
 	case itKeyCreate, itKeyUpdate, itKeyDelete, itKeyLimit:
-		x.keyEvent(it.kind, int(it.ref), it.t)
+		x.keyEvent(it.kind, int(it.ref), p.abs(it.at))
 	case itFail:
-		x.fail(int(it.ref), it.t, region)
+		x.fail(int(it.ref), p.abs(it.at), region)
 	case itDup:
 		x.slot(int(it.ref), int(it.aux))
 	}
