@@ -469,11 +469,15 @@ func (w *worker) credentialsFile(compressed bool) error {
 	}
 	c := w.count(KindCredentialsFile)
 	c.Files++
+	// A partly bad file still yields the key IDs that could be read: keep
+	// them, and report the error (it never quotes a secret).
 	ids, _, perr := credreport.ParseCredentialsFile(w.cur, data)
 	if perr != nil {
-		c.FilesFailed++
 		w.addErr(&InputError{File: w.cur, Record: -1, Err: perr})
-		return nil
+		if len(ids) == 0 {
+			c.FilesFailed++
+			return nil
+		}
 	}
 	c.Records += int64(len(ids))
 	c.Used += int64(len(ids))
