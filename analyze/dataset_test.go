@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"github.com/keyaudit/keyaudit/internal/datasets"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,34 +16,8 @@ import (
 )
 
 // credentialReportsDir returns the shared credential-report samples, or
-// skips the test when they are absent. KEYAUDIT_DATASETS overrides the
-// location (<repo>/../shared/datasets).
-func credentialReportsDir(t *testing.T) string {
-	t.Helper()
-	root := os.Getenv("KEYAUDIT_DATASETS")
-	if root == "" {
-		dir, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				t.Skip("no go.mod above the test directory; shared datasets not located")
-			}
-			dir = parent
-		}
-		root = filepath.Join(dir, "..", "shared", "datasets")
-	}
-	dir := filepath.Join(root, "credential-reports")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared credential-report samples not found at %s (set KEYAUDIT_DATASETS): %v", dir, err)
-	}
-	return dir
-}
+// skips the test when they are absent.
+func credentialReportsDir(t *testing.T) string { return datasets.Dir(t, "credential-reports") }
 
 // TestSharedDatasets runs every rule over every shared credential report,
 // as of the report's generation time (or a fixed date when the report does

@@ -5,8 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
+	internaldatasets "github.com/keyaudit/keyaudit/internal/datasets"
 	"sort"
 	"strings"
 	"sync"
@@ -128,32 +127,8 @@ func checkAccounting(t *testing.T, res *Result, rows int64) {
 	}
 }
 
-// datasets locates the shared sample data (KEYAUDIT_DATASETS, else
-// ../shared/datasets beside the module root), or skips.
-func datasets(t testing.TB, sub string) string {
-	t.Helper()
-	dir := os.Getenv("KEYAUDIT_DATASETS")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, "..", "shared", "datasets")
-				break
-			}
-			if filepath.Dir(d) == d {
-				t.Skip("no go.mod above the test directory")
-			}
-		}
-	}
-	p := filepath.Join(dir, sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("dataset %s not present (%v); set KEYAUDIT_DATASETS", sub, err)
-	}
-	return p
-}
+// datasets locates the shared sample data, or skips.
+func datasets(t testing.TB, sub string) string { return internaldatasets.Dir(t, sub) }
 
 func errStrings(errs []*InputError) []string {
 	var s []string

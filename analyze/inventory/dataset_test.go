@@ -2,7 +2,7 @@ package inventory
 
 import (
 	"context"
-	"os"
+	"github.com/keyaudit/keyaudit/internal/datasets"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,37 +19,8 @@ type sinkFunc func(arrow.Record) error
 
 func (f sinkFunc) Events(rec arrow.Record) error { return f(rec) }
 
-// datasetsDir finds the shared sample data: $KEYAUDIT_DATASETS, else
-// ../shared/datasets beside the directory holding go.mod. It skips the test
-// when neither exists.
-func datasetsDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("KEYAUDIT_DATASETS"); d != "" {
-		if _, err := os.Stat(d); err == nil {
-			return d
-		}
-		t.Skipf("KEYAUDIT_DATASETS=%s does not exist", d)
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory; sample datasets not located")
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "datasets")
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("sample datasets not found at %s", d)
-	}
-	return d
-}
+// datasetsDir finds the shared sample data, or skips the test.
+func datasetsDir(t *testing.T) string { return datasets.Dir(t, "") }
 
 // TestInvictusDataset runs the real Invictus IR log (a Stratus Red Team
 // simulation, 2,900 events) through the ingest engine into a Builder and

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/gzip"
 	"errors"
+	"github.com/keyaudit/keyaudit/internal/datasets"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -283,34 +284,5 @@ func itoa(n uint64) string {
 	return string(b)
 }
 
-// datasetsDir finds the shared sample data: $KEYAUDIT_DATASETS, else
-// ../shared/datasets beside the directory holding go.mod. It skips the test
-// when neither exists.
-func datasetsDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("KEYAUDIT_DATASETS"); d != "" {
-		if _, err := os.Stat(d); err == nil {
-			return d
-		}
-		t.Skipf("KEYAUDIT_DATASETS=%s does not exist", d)
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("no go.mod above the test directory; sample datasets not located")
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "datasets")
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("sample datasets not found at %s", d)
-	}
-	return d
-}
+// datasetsDir finds the shared sample data, or skips the test.
+func datasetsDir(t *testing.T) string { return datasets.Dir(t, "") }

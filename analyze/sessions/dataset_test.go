@@ -2,6 +2,7 @@ package sessions
 
 import (
 	"context"
+	"github.com/keyaudit/keyaudit/internal/datasets"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,34 +13,8 @@ import (
 )
 
 // datasetsDir returns the shared CloudTrail samples folder, or skips the
-// test when it is absent. KEYAUDIT_DATASETS overrides the location
-// (<repo>/../shared/datasets).
-func datasetsDir(t testing.TB) string {
-	t.Helper()
-	root := os.Getenv("KEYAUDIT_DATASETS")
-	if root == "" {
-		dir, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				t.Skip("no go.mod above the test directory; shared datasets not located")
-			}
-			dir = parent
-		}
-		root = filepath.Join(dir, "..", "shared", "datasets")
-	}
-	dir := filepath.Join(root, "cloudtrail")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared CloudTrail samples not found at %s (set KEYAUDIT_DATASETS): %v", dir, err)
-	}
-	return dir
-}
+// test when it is absent.
+func datasetsDir(t testing.TB) string { return datasets.Dir(t, "cloudtrail") }
 
 // ingestResult reads paths with the ingest engine into a Builder.
 func ingestResult(t *testing.T, opts ingest.Options, paths ...string) *Result {
