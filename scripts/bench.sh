@@ -149,6 +149,13 @@ printf '  %s events in %s files, %.1f MB JSON, %.1f MB gzip, %s temporary keys\n
 	"$(stat_of "$CORPUS" events)" "$(stat_of "$CORPUS" files)" \
 	"$(awk "BEGIN{print $(stat_of "$CORPUS" json_bytes)/1e6}")" "$(awk "BEGIN{print $(stat_of "$CORPUS" gzip_bytes)/1e6}")" \
 	"$(stat_of "$CORPUS" temporary_keys)"
+if [ -n "${BIG:-}" ]; then
+	echo "scaled corpus: $BIG"
+	printf '  %s events in %s files, %.1f MB JSON, %.1f MB gzip, %s temporary keys\n' \
+		"$(stat_of "$BIG" events)" "$(stat_of "$BIG" files)" \
+		"$(awk "BEGIN{print $(stat_of "$BIG" json_bytes)/1e6}")" "$(awk "BEGIN{print $(stat_of "$BIG" gzip_bytes)/1e6}")" \
+		"$(stat_of "$BIG" temporary_keys)"
+fi
 echo
 awk '
 {
@@ -163,13 +170,15 @@ END {
 		s = names[i]; w = wall[s] + 0
 		eps = (w > 0 && evs[s] > 0) ? sprintf("%.0f", evs[s] / w) : "-"
 		mbs = (w > 0 && bys[s] > 0) ? sprintf("%.1f", bys[s] / 1e6 / w) : "-"
-		r1 = (s !~ /^ctgen/ && wall["zcat-1"] > 0) ? sprintf("%.2f", w / wall["zcat-1"]) : "-"
-		r2 = (s !~ /^ctgen/ && wall["zcat-2"] > 0) ? sprintf("%.2f", w / wall["zcat-2"]) : "-"
+		# Ratios per event, so that a scaled corpus compares with zcat of the
+		# base corpus times the scale.
+		r1 = (s !~ /^ctgen/ && wall["zcat-1"] > 0 && evs[s] > 0) ? sprintf("%.2f", (w / evs[s]) / (wall["zcat-1"] / evs["zcat-1"])) : "-"
+		r2 = (s !~ /^ctgen/ && wall["zcat-2"] > 0 && evs[s] > 0) ? sprintf("%.2f", (w / evs[s]) / (wall["zcat-2"] / evs["zcat-2"])) : "-"
 		printf "%-16s %9.2f %9.2f %6.0f %12s %9s %9.1f %9s %9s %5s\n", s, w, cpu[s], (w > 0 ? 100 * cpu[s] / w : 0), eps, mbs, rss[s], r1, r2, ex[s]
 	}
 }' "$RESULTS"
 echo
-echo "x_zcat1 / x_zcat2: wall time relative to decompressing the same files with 1 / 2 zcat processes (lower is better)."
+echo "x_zcat1 / x_zcat2: wall time per event relative to decompressing the base corpus with 1 / 2 zcat processes (lower is better)."
 for f in "$BENCH_DIR"/out/*.csv; do
 	[ -f "$f" ] && printf '%s: %s rows\n' "$(basename "$f")" "$(($(wc -l <"$f") - 1))"
 done
