@@ -34,7 +34,7 @@ type File struct {
 	mu   sync.Mutex
 	f    *os.File
 	path string // final path, symlinks resolved
-	tmp  string
+	tmp  string // "" when writing directly (see Create)
 	done bool
 }
 
@@ -46,6 +46,11 @@ var registry = struct {
 // Create starts writing path. It refuses an existing directory and a path
 // that resolves to the same file as one of inputs (os.SameFile, so links
 // are caught). When path is a symlink, the file it points to is replaced.
+//
+// When path exists and is not a regular file (/dev/null, /dev/stdout, a
+// FIFO), there is nothing to replace atomically: Create opens it and
+// writes to it directly, and Commit and Abort only close it. Renaming a
+// temporary file over a device would replace the device itself.
 func Create(path string, inputs []string) (*File, error) {
 	final := path
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
@@ -56,6 +61,17 @@ func Create(path string, inputs []string) (*File, error) {
 	if fi, err := os.Stat(final); err == nil {
 		if fi.IsDir() {
 			return nil, fmt.Errorf("create output %s: is a directory", path)
+		}
+		if !fi.Mode().IsRegular() {
+			f, err := os.OpenFile(final, os.O_WRONLY, 0)
+			if err != nil {
+				return nil, fmt.Errorf("create output %s: %w", path, err)
+			}
+			out := &File{f: f, path: final}
+			registry.Lock()
+			registry.open[out] = struct{}{}
+			registry.Unlock()
+			return out, nil
 		}
 		for _, in := range inputs {
 			if ii, err := os.Stat(in); err == nil && os.SameFile(fi, ii) {
@@ -111,6 +127,12 @@ func (f *File) Commit() error {
 	}
 	f.done = true
 	unregister(f)
+	if f.tmp == "" { // direct write to a device or pipe
+		if err := f.f.Close(); err != nil {
+			return fmt.Errorf("commit %s: %w", f.path, err)
+		}
+		return nil
+	}
 	err := f.f.Sync()
 	if cerr := f.f.Close(); err == nil {
 		err = cerr
@@ -142,6 +164,9 @@ func (f *File) Abort() error {
 	f.done = true
 	unregister(f)
 	cerr := f.f.Close()
+	if f.tmp == "" {
+		return nil // a device or pipe: nothing of ours to remove
+	}
 	if err := os.Remove(f.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("abort %s: %w", f.path, err)
 	}

@@ -245,3 +245,37 @@ func TestNotWritable(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateDevice: -o /dev/null must write to the device, not replace it
+// with a regular file (which, as root, would break /dev/null for everyone).
+func TestCreateDevice(t *testing.T) {
+	before, err := os.Stat(os.DevNull)
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, finish := range []string{"commit", "abort"} {
+		f, err := Create(os.DevNull, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Write([]byte("discarded\n")); err != nil {
+			t.Fatal(err)
+		}
+		if finish == "commit" {
+			err = f.Commit()
+		} else {
+			err = f.Abort()
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", finish, err)
+		}
+		after, err := os.Stat(os.DevNull)
+		if err != nil || after.Mode() != before.Mode() || !os.SameFile(before, after) {
+			t.Fatalf("%s replaced %s: mode %v -> %v", finish, os.DevNull, before.Mode(), after.Mode())
+		}
+	}
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(os.DevNull), ".null.tmp-*"))
+	if len(matches) > 0 {
+		t.Fatalf("temporary files left next to %s: %v", os.DevNull, matches)
+	}
+}
