@@ -36,6 +36,10 @@ type Options struct {
 	NoDedup        bool             // keep events whose eventID was seen already
 	Progress       func(Progress)   // called from one goroutine; may be nil
 	Stdin          io.Reader        // read for the path "-"; nil = os.Stdin
+	// OmitColumns lists event columns (cloudtrail.Col*) to leave null in
+	// every record, for callers that never read them: the raw JSON
+	// columns are the widest. Events are still validated in full.
+	OmitColumns []int
 }
 
 // Progress is reported while a Run reads.

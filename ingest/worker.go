@@ -70,6 +70,11 @@ func newWorker(ctx context.Context, opts *Options, ids *idSet, out chan<- arrow.
 		stats: map[Kind]*Counts{},
 	}
 	w.dec.BatchRows = opts.BatchRows
+	for _, c := range opts.OmitColumns {
+		if c >= 0 && c < cloudtrail.NumColumns {
+			w.dec.Omit |= 1 << c
+		}
+	}
 	if ids != nil {
 		w.dec.Seen = ids.seen
 	}

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/keyaudit/keyaudit/ingest"
+	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/report"
 )
 
@@ -29,7 +30,12 @@ type inputFlags struct {
 	workers     int
 	maxFileSize string
 	noDedup     bool
+	keepRaw     bool // export writes every column; the analyses omit the wide raw ones
 }
+
+// analysisOmits are the event columns no analysis reads: leaving them null
+// saves copying the widest values of every event.
+var analysisOmits = []int{cloudtrail.ColResponseElements, cloudtrail.ColAdditionalEventData}
 
 func (f *inputFlags) register(c *cobra.Command) {
 	fs := c.Flags()
@@ -198,6 +204,9 @@ func readInputs(ctx context.Context, e *env, f *inputFlags, mem memory.Allocator
 		return nil, err
 	}
 	opts := ingest.Options{Mem: mem, Workers: f.workers, MaxFileBytes: maxFile, NoDedup: f.noDedup, Stdin: e.stdin}
+	if !f.keepRaw {
+		opts.OmitColumns = analysisOmits
+	}
 	var bar *progressBar
 	if e.stderrTTY && !f.quiet {
 		bar = newProgressBar(e.stderr)

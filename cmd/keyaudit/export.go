@@ -27,7 +27,7 @@ type exportOptions struct {
 }
 
 func newExportCmd(e *env) *cobra.Command {
-	o := &exportOptions{}
+	o := &exportOptions{in: inputFlags{keepRaw: true}}
 	c := &cobra.Command{
 		Use:   "export -o DIR [flags] PATH...",
 		Short: "Write Parquet for data warehouses: events, credentials, keys, sessions, findings",

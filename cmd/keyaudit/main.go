@@ -2,8 +2,20 @@
 // reports and CloudTrail logs. See README.md.
 package main
 
-import "os"
+import (
+	"os"
+	"runtime/debug"
+)
+
+// gcPercent trades a little GC work (about 1% of CPU at the default) for a
+// smaller peak heap: event batches are short-lived, so the heap's live
+// part is small and GOGC=100 would let it double. Measured with make bench:
+// peak RSS -20%, no change in time. $GOGC still wins.
+const gcPercent = 50
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

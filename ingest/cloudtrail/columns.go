@@ -62,10 +62,11 @@ func (c *columns) fill(i, n int) {
 	}
 }
 
-// appendRow appends r. String values must be valid UTF-8.
-func (c *columns) appendRow(r *row) {
+// appendRow appends r, leaving the columns in omit null. String values
+// must be valid UTF-8.
+func (c *columns) appendRow(r *row, omit uint64) {
 	n := c.n
-	for m := r.mask; m != 0; m &= m - 1 {
+	for m := r.mask &^ omit; m != 0; m &= m - 1 {
 		i := bits.TrailingZeros64(m)
 		c.fill(i, n)
 		switch colKind[i] {

@@ -128,6 +128,10 @@ type Decoder struct {
 	Emit func(arrow.Record) error
 	// BatchRows is the number of rows per record (0 = 8192).
 	BatchRows int
+	// Omit is a set of columns (bit i = column i) left null in every
+	// record: callers that never read a wide column (the raw JSON ones)
+	// save copying it. Events are still validated in full.
+	Omit uint64
 
 	Stats Stats
 
@@ -402,7 +406,7 @@ func (d *Decoder) appendRow() {
 			r.str[i] = bytes.ToValidUTF8(r.str[i], []byte("\uFFFD"))
 		}
 	}
-	d.cols.appendRow(r)
+	d.cols.appendRow(r, d.Omit)
 }
 
 // field maps a key of a nested object to a column (col >= 0) or to a
