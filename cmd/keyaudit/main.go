@@ -5,6 +5,7 @@ package main
 import (
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 )
 
 // gcPercent trades a little GC work (about 1% of CPU at the default) for a
@@ -16,6 +17,15 @@ const gcPercent = 50
 func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
+	}
+	// KEYAUDIT_CPUPROFILE=FILE profiles a run (for developers; see docs/BENCH.md).
+	if path := os.Getenv("KEYAUDIT_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			code := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(code)
+		}
 	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
