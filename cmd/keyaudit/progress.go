@@ -27,12 +27,10 @@ func (b *progressBar) update(p ingest.Progress) {
 	if secs > 0 {
 		rate = float64(p.Events) / secs
 	}
-	pct := ""
-	if p.FilesTotal > 0 {
-		pct = fmt.Sprintf(" %3d%%", p.FilesDone*100/p.FilesTotal)
-	}
-	fmt.Fprintf(b.w, "\r\x1b[Kreading%s  files %d/%d  events %d  %.0f events/s  %.0f MB/s",
-		pct, p.FilesDone, p.FilesTotal, p.Events, rate, float64(p.Bytes)/1e6/max(secs, 1e-9))
+	// FilesTotal grows while the walk goes on, so no percentage: it would
+	// run backwards.
+	fmt.Fprintf(b.w, "\r\x1b[Kreading  files %d done of %d found  events %d  %.0f events/s  %.0f MB/s",
+		p.FilesDone, p.FilesTotal, p.Events, rate, float64(p.Bytes)/1e6/max(secs, 1e-9))
 	b.drawn = true
 }
 
