@@ -31,7 +31,7 @@ type Options struct {
 	Mem            memory.Allocator // required
 	Workers        int              // parallel file readers; 0 = GOMAXPROCS
 	BatchRows      int              // rows per event record; 0 = 8192
-	MaxFileBytes   int64            // bound on one file's decompressed size; 0 = 1 GiB
+	MaxFileBytes   int64            // bound on one file's decompressed size; 0 = 256 MiB
 	MaxRecordBytes int              // bound on one JSON line; 0 = 64 MiB
 	NoDedup        bool             // keep events whose eventID was seen already
 	Progress       func(Progress)   // called from one goroutine; may be nil

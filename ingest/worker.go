@@ -350,7 +350,12 @@ func (w *worker) addStats(c *Counts, before cloudtrail.Stats) {
 // Anything else of FormatObjects is read whole (a pretty-printed object).
 func (w *worker) isJSONLines(head []byte) bool {
 	i := bytes.IndexByte(head, '\n')
-	if i < 0 || !cloudtrail.IsCompleteValue(head[:i]) {
+	if i < 0 {
+		// A first line longer than the sniffed head: read it as a line,
+		// so that MaxRecordBytes bounds it (a 100 MB one-line event).
+		return len(head) == sniffBytes
+	}
+	if !cloudtrail.IsCompleteValue(head[:i]) {
 		return false
 	}
 	return len(bytes.TrimSpace(head[i:])) > 0 || len(head) == sniffBytes
