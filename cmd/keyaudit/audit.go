@@ -112,13 +112,7 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("no credential report or CloudTrail event found in %s: nothing to audit", strings.Join(paths, " "))}
 	}
 
-	keys := credreport.BuildKeyRecord(mem, res.Reports)
-	defer keys.Release()
-	findings := analyze.Evaluate(cfg, []arrow.Record{keys})
-	ki := inv.Finish(res.Reports)
-	findings = append(findings, ki.Findings(cfg)...)
-	analyze.SetAccessKeyIDs(findings, ki.SlotKeyID)
-	analyze.SortFindings(findings)
+	findings := allFindings(cfg, mem, res.Reports, inv.Finish(res.Reports))
 	supStats := analyze.ApplySuppressions(cfg, findings, sups)
 	sr := sess.Finish()
 
@@ -200,3 +194,15 @@ func printAuditSummary(w io.Writer, reps []*credreport.Report, fs []analyze.Find
 }
 
 func timeZero() time.Time { return time.Time{} }
+
+// allFindings runs the credential-report rules and the CloudTrail ones,
+// fills in the key IDs the inventory resolved, and sorts.
+func allFindings(cfg analyze.Config, mem memory.Allocator, reports []*credreport.Report, ki *inventory.Inventory) []analyze.Finding {
+	keys := credreport.BuildKeyRecord(mem, reports)
+	defer keys.Release()
+	findings := analyze.Evaluate(cfg, []arrow.Record{keys})
+	findings = append(findings, ki.Findings(cfg)...)
+	analyze.SetAccessKeyIDs(findings, ki.SlotKeyID)
+	analyze.SortFindings(findings)
+	return findings
+}

@@ -32,19 +32,7 @@ slot's last_rotated), single_slot (one slot, one live key), elimination; see REA
 		Example: `  keyaudit keys reports/ AWSLogs/
   keyaudit keys -f csv -o keys.csv reports/ AWSLogs/`,
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := o.out.check(e); err != nil {
-				return err
-			}
-			mem := memory.DefaultAllocator
-			inv := inventory.New()
-			res, err := readInputs(c.Context(), e, &o.in, mem, args, sinkFunc(inv.Add))
-			if err != nil {
-				return err
-			}
-			ki := inv.Finish(res.Reports)
-			rec := ki.KeyRecord(mem)
-			defer rec.Release()
-			return writeOutput(e, &o.out, args, rec.Schema(), []arrow.Record{rec},
+			return writeInventory(c, e, o, args, (*inventory.Inventory).KeyRecord,
 				report.Options{Columns: []string{"account_id", "user", "access_key_id", "key_slot", "status", "last_used", "event_count"}, MaxCellWidth: 30})
 		},
 	}
@@ -68,19 +56,8 @@ new one was created, by which source IPs and user agents, and the next step.`,
 				return err
 			}
 			o.cfg.AsOf = asOf
-			if err := o.out.check(e); err != nil {
-				return err
-			}
-			mem := memory.DefaultAllocator
-			inv := inventory.New()
-			res, err := readInputs(c.Context(), e, &o.in, mem, args, sinkFunc(inv.Add))
-			if err != nil {
-				return err
-			}
-			ki := inv.Finish(res.Reports)
-			rec := ki.RotationRecord(mem, o.cfg)
-			defer rec.Release()
-			return writeOutput(e, &o.out, args, rec.Schema(), []arrow.Record{rec}, report.Options{MaxCellWidth: 30})
+			rotations := func(ki *inventory.Inventory, mem memory.Allocator) arrow.Record { return ki.RotationRecord(mem, o.cfg) }
+			return writeInventory(c, e, o, args, rotations, report.Options{MaxCellWidth: 30})
 		},
 	}
 	o.in.register(c)
@@ -120,4 +97,22 @@ aws_service, console or unattributed (used, but issued before the logs begin).`,
 	o.in.register(c)
 	o.out.register(c, "table")
 	return c
+}
+
+// writeInventory reads the inputs into a key inventory and writes the
+// record that build makes of it.
+func writeInventory(c *cobra.Command, e *env, o *listOptions, paths []string,
+	build func(*inventory.Inventory, memory.Allocator) arrow.Record, opts report.Options) error {
+	if err := o.out.check(e); err != nil {
+		return err
+	}
+	mem := memory.DefaultAllocator
+	inv := inventory.New()
+	res, err := readInputs(c.Context(), e, &o.in, mem, paths, sinkFunc(inv.Add))
+	if err != nil {
+		return err
+	}
+	rec := build(inv.Finish(res.Reports), mem)
+	defer rec.Release()
+	return writeOutput(e, &o.out, paths, rec.Schema(), []arrow.Record{rec}, opts)
 }
