@@ -34,6 +34,7 @@ type Options struct {
 	MaxFileBytes   int64            // bound on one file's decompressed size; 0 = 256 MiB
 	MaxRecordBytes int              // bound on one JSON line; 0 = 64 MiB
 	NoDedup        bool             // keep events whose eventID was seen already
+	DedupMemory    int64            // bytes of RAM for the eventID set before it spills to disk; 0 = 32 MiB
 	Progress       func(Progress)   // called from one goroutine; may be nil
 	Stdin          io.Reader        // read for the path "-"; nil = os.Stdin
 	// OmitColumns lists event columns (cloudtrail.Col*) to leave null in

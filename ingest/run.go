@@ -53,8 +53,9 @@ func (o Options) withDefaults() Options {
 //
 // Problems with inputs are in Result.Errors and Result.Stats and do not stop
 // the Run. The error is non-nil only when the Run could not finish: ctx was
-// cancelled, the sink failed, or Options.Mem is nil; the Result then holds
-// what was read so far.
+// cancelled, the sink failed, Options.Mem is nil, or the eventID set could
+// not read back its temporary files (dedup then may have kept duplicates);
+// the Result then holds what was read so far.
 func Run(ctx context.Context, paths []string, opts Options, sink EventSink) (*Result, error) {
 	if opts.Mem == nil {
 		return nil, ErrNoAllocator
@@ -66,7 +67,8 @@ func Run(ctx context.Context, paths []string, opts Options, sink EventSink) (*Re
 
 	var ids *idSet
 	if !opts.NoDedup {
-		ids = &idSet{}
+		ids = newIDSet(opts.DedupMemory)
+		defer ids.close() // also on panic; close is idempotent
 	}
 	var total, filesDone, events, nbytes atomic.Int64
 	jobs := make(chan job, 4*opts.Workers)
@@ -139,6 +141,10 @@ func Run(ctx context.Context, paths []string, opts Options, sink EventSink) (*Re
 		}
 	}
 	progress()
+	var dedupErr error
+	if ids != nil { // the workers are done
+		dedupErr = ids.close()
+	}
 
 	res := merge(wk, workers)
 	if sinkErr != nil {
@@ -147,7 +153,10 @@ func Run(ctx context.Context, paths []string, opts Options, sink EventSink) (*Re
 	if err := parent.Err(); err != nil {
 		return res, err
 	}
-	return res, firstErr(fatal)
+	if err := firstErr(fatal); err != nil {
+		return res, err
+	}
+	return res, dedupErr
 }
 
 func firstErr(errs []error) error {

@@ -1,0 +1,285 @@
+package ingest
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+)
+
+// An idRun is a sorted run of distinct fingerprints of one shard, spilled to
+// a temporary file as little-endian uint64s. In memory it keeps a Bloom
+// filter and every fenceEvery-th fingerprint, so a lookup reads at most one
+// block of fenceEvery values, and only on a Bloom hit.
+type idRun struct {
+	f      *os.File
+	name   string // set when the file could not be unlinked at creation
+	n      int64
+	fence  []uint64 // fence[i] = value number i*fenceEvery
+	last   uint64
+	bloom  bloom
+	closed bool
+}
+
+const (
+	fenceEvery      = 128 // values per block read by a lookup (1 KiB)
+	spillBufBytes   = 64 << 10
+	bloomBitsPerKey = 10
+)
+
+// dedupFilePattern names the temporary files (os.CreateTemp).
+const dedupFilePattern = "keyaudit-dedup-*"
+
+// has reports whether h is in the run. buf is reused between calls.
+func (r *idRun) has(h uint64, buf *[]byte) (bool, error) {
+	if r.n == 0 || h < r.fence[0] || h > r.last || !r.bloom.has(h) {
+		return false, nil
+	}
+	// The block whose first value is the last one <= h.
+	b, found := slices.BinarySearch(r.fence, h)
+	if found {
+		return true, nil
+	}
+	b--
+	start := int64(b) * fenceEvery
+	cnt := min(int64(fenceEvery), r.n-start)
+	if cap(*buf) < fenceEvery*8 {
+		*buf = make([]byte, fenceEvery*8)
+	}
+	p := (*buf)[:cnt*8]
+	if _, err := r.f.ReadAt(p, start*8); err != nil {
+		return false, fmt.Errorf("read spill file: %w", err)
+	}
+	lo, hi := 0, int(cnt)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		v := binary.LittleEndian.Uint64(p[m*8:])
+		switch {
+		case v == h:
+			return true, nil
+		case v < h:
+			lo = m + 1
+		default:
+			hi = m
+		}
+	}
+	return false, nil
+}
+
+func (r *idRun) close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	r.bloom, r.fence = bloom{}, nil
+	err := r.f.Close()
+	if r.name != "" {
+		if rerr := os.Remove(r.name); rerr != nil && err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
+// runWriter writes a new run of a known number of values, in order.
+type runWriter struct {
+	r   *idRun
+	buf []byte
+	off int64
+	i   int64
+}
+
+func newRunWriter(n int64) (*runWriter, error) {
+	f, err := os.CreateTemp("", dedupFilePattern)
+	if err != nil {
+		return nil, fmt.Errorf("create spill file: %w", err)
+	}
+	r := &idRun{f: f, n: n, bloom: newBloom(n),
+		fence: make([]uint64, 0, (n+fenceEvery-1)/fenceEvery)}
+	// Unlink now so that the data goes away with the process, however it
+	// ends. Some systems (Windows) refuse: remove it at close then.
+	if os.Remove(f.Name()) != nil {
+		r.name = f.Name()
+	}
+	return &runWriter{r: r, buf: make([]byte, 0, min(spillBufBytes, 8*max(n, 1)))}, nil
+}
+
+func (w *runWriter) add(h uint64) error {
+	if w.i%fenceEvery == 0 {
+		w.r.fence = append(w.r.fence, h)
+	}
+	w.i++
+	w.r.last = h
+	w.r.bloom.add(h)
+	w.buf = binary.LittleEndian.AppendUint64(w.buf, h)
+	if len(w.buf) == cap(w.buf) {
+		return w.flush()
+	}
+	return nil
+}
+
+func (w *runWriter) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	if _, err := w.r.f.WriteAt(w.buf, w.off); err != nil {
+		return fmt.Errorf("write spill file: %w", err)
+	}
+	w.off += int64(len(w.buf))
+	w.buf = w.buf[:0]
+	return nil
+}
+
+func (w *runWriter) finish() (*idRun, error) {
+	if err := w.flush(); err != nil {
+		return nil, err
+	}
+	if w.i != w.r.n {
+		return nil, fmt.Errorf("spill file: %d values written, want %d", w.i, w.r.n)
+	}
+	return w.r, nil
+}
+
+func (w *runWriter) abort() { w.r.close() }
+
+// writeRun spills sorted distinct keys to a new run.
+func writeRun(keys []uint64) (*idRun, error) {
+	w, err := newRunWriter(int64(len(keys)))
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range keys {
+		if err := w.add(h); err != nil {
+			w.abort()
+			return nil, err
+		}
+	}
+	r, err := w.finish()
+	if err != nil {
+		w.abort()
+	}
+	return r, err
+}
+
+// runReader streams the values of a run.
+type runReader struct {
+	r   *idRun
+	buf []byte
+	p   int   // next byte in buf
+	off int64 // file offset after buf
+	end int64
+}
+
+func newRunReader(r *idRun) *runReader {
+	return &runReader{r: r, end: r.n * 8, buf: make([]byte, 0, min(spillBufBytes, 8*max(r.n, 1)))}
+}
+
+// next returns the next value; ok is false at the end.
+func (rr *runReader) next() (v uint64, ok bool, err error) {
+	if rr.p == len(rr.buf) {
+		if rr.off == rr.end {
+			return 0, false, nil
+		}
+		m := min(int64(cap(rr.buf)), rr.end-rr.off)
+		rr.buf = rr.buf[:m]
+		if _, err := rr.r.f.ReadAt(rr.buf, rr.off); err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, false, fmt.Errorf("read spill file: %w", err)
+		}
+		rr.off += m
+		rr.p = 0
+	}
+	v = binary.LittleEndian.Uint64(rr.buf[rr.p:])
+	rr.p += 8
+	return v, true, nil
+}
+
+// mergeRuns writes the union of two disjoint runs to a new run. a and b
+// are left open.
+func mergeRuns(a, b *idRun) (m *idRun, err error) {
+	w, err := newRunWriter(a.n + b.n)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			w.abort()
+		}
+	}()
+	ra, rb := newRunReader(a), newRunReader(b)
+	va, oka, err := ra.next()
+	if err != nil {
+		return nil, err
+	}
+	vb, okb, err := rb.next()
+	if err != nil {
+		return nil, err
+	}
+	for oka || okb {
+		var v uint64
+		switch {
+		case oka && (!okb || va < vb):
+			v = va
+			va, oka, err = ra.next()
+		case okb && (!oka || vb < va):
+			v = vb
+			vb, okb, err = rb.next()
+		default:
+			return nil, errors.New("merge spill files: runs overlap")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := w.add(v); err != nil {
+			return nil, err
+		}
+	}
+	return w.finish()
+}
+
+// bloom is a split-block Bloom filter: a key sets one bit in each of the
+// 8 words of one 32-byte block, so a probe touches one cache line.
+type bloom struct {
+	blocks [][8]uint32
+}
+
+var bloomSalt = [8]uint32{
+	0x9e3779b1, 0x85ebca77, 0xc2b2ae3d, 0x27d4eb2f,
+	0x165667b1, 0xd3a2646d, 0xfd7046c5, 0xb55a4f09,
+}
+
+func newBloom(n int64) bloom {
+	nb := (n*bloomBitsPerKey + 255) / 256
+	return bloom{blocks: make([][8]uint32, max(nb, 1))}
+}
+
+// The top 6 bits of a fingerprint pick its shard, so they are the same in
+// every key of a filter: the block comes from bits 32-57 and the bits in
+// the block from bits 0-31.
+func (b bloom) block(h uint64) *[8]uint32 {
+	hi := (h >> 32) & (1<<26 - 1)
+	return &b.blocks[hi*uint64(len(b.blocks))>>26]
+}
+
+func (b bloom) add(h uint64) {
+	blk := b.block(h)
+	lo := uint32(h)
+	for i := range blk {
+		blk[i] |= 1 << ((lo * bloomSalt[i]) >> 27)
+	}
+}
+
+func (b bloom) has(h uint64) bool {
+	blk := b.block(h)
+	lo := uint32(h)
+	for i := range blk {
+		if blk[i]&(1<<((lo*bloomSalt[i])>>27)) == 0 {
+			return false
+		}
+	}
+	return true
+}
