@@ -36,7 +36,9 @@ const DefaultDedupMemory = 32 << 20
 // fingerprints go to the hot table only, so the runs are disjoint.
 //
 // Memory is therefore about min(10-20 bytes per distinct eventID, budget)
-// plus ~1.3 bytes per spilled fingerprint (13 MB for 10 M events). If a
+// plus ~1.3 bytes per spilled fingerprint (13 MB for 10 M events). The
+// large tables are mapped outside the Go heap (allocOffHeap) so that they
+// do not raise the garbage collector's heap goal. If a
 // temporary file cannot be written, the shard keeps growing in memory
 // instead (still exact). If a run cannot be read back, seen answers
 // "not seen" and close reports the error.
@@ -57,6 +59,7 @@ const idShards = 64
 type idShard struct {
 	mu     sync.Mutex
 	slots  []uint64
+	slotsM []byte // the mapping of slots, see allocOffHeap
 	n      int
 	runs   []*idRun // oldest first
 	noDisk bool     // spilling failed: grow in memory
@@ -166,8 +169,9 @@ func (sh *idShard) grow(limit int) {
 	if limit > 0 {
 		n = min(n, limit)
 	}
-	old := sh.slots
-	sh.slots = make([]uint64, n)
+	old, oldM := sh.slots, sh.slotsM
+	sh.slots, sh.slotsM = allocOffHeap[uint64](n)
+	defer freeOffHeap(oldM)
 	mask := uint64(n - 1)
 	for _, h := range old {
 		if h == 0 {
@@ -258,7 +262,8 @@ func (s *idSet) close() error {
 				errs = append(errs, err)
 			}
 		}
-		sh.runs, sh.slots, sh.n, sh.buf = nil, nil, 0, nil
+		freeOffHeap(sh.slotsM)
+		sh.runs, sh.slots, sh.slotsM, sh.n, sh.buf = nil, nil, nil, 0, nil
 		sh.mu.Unlock()
 	}
 	s.errMu.Lock()

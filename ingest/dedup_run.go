@@ -73,6 +73,7 @@ func (r *idRun) close() error {
 		return nil
 	}
 	r.closed = true
+	freeOffHeap(r.bloom.m)
 	r.bloom, r.fence = bloom{}, nil
 	err := r.f.Close()
 	if r.name != "" {
@@ -245,6 +246,7 @@ func mergeRuns(a, b *idRun) (m *idRun, err error) {
 // 8 words of one 32-byte block, so a probe touches one cache line.
 type bloom struct {
 	blocks [][8]uint32
+	m      []byte // the mapping of blocks, see allocOffHeap
 }
 
 var bloomSalt = [8]uint32{
@@ -254,7 +256,8 @@ var bloomSalt = [8]uint32{
 
 func newBloom(n int64) bloom {
 	nb := (n*bloomBitsPerKey + 255) / 256
-	return bloom{blocks: make([][8]uint32, max(nb, 1))}
+	b, m := allocOffHeap[[8]uint32](int(max(nb, 1)))
+	return bloom{blocks: b, m: m}
 }
 
 // The top 6 bits of a fingerprint pick its shard, so they are the same in
