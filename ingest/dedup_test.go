@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/keyaudit/keyaudit/ingest/internal/synth"
 )
 
 func TestIDSet(t *testing.T) {
@@ -308,4 +311,41 @@ func BenchmarkIDSet(b *testing.B) {
 	}
 	b.StopTimer()
 	s.close()
+}
+
+// TestRunDedupMemory: a Run whose eventID set spills finds the same
+// duplicates across files as one that keeps it in memory, and leaves no
+// file behind.
+func TestRunDedupMemory(t *testing.T) {
+	src := t.TempDir()
+	write := func(name string, first, n int) string {
+		var buf bytes.Buffer
+		if _, err := synth.Records(&buf, 7, first, n); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(src, name)
+		if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	paths := []string{
+		write("a.json", 0, 20_000),
+		write("b.json", 10_000, 20_000), // 10 000 events also in a
+		write("c.json", 0, 20_000),      // a again
+	}
+	want := Counts{Files: 3, Records: 60_000, Used: 30_000, Duplicate: 30_000}
+	for _, budget := range []int64{0, 16 << 10} {
+		t.Run(fmt.Sprint(budget), func(t *testing.T) {
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp)
+			res, _ := run(t, paths, Options{DedupMemory: budget, Workers: 2})
+			if got := res.Stats[KindCloudTrail]; got == nil || *got != want {
+				t.Errorf("stats %+v, want %+v", got, want)
+			}
+			if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+				t.Errorf("%d files left in the temporary directory", len(entries))
+			}
+		})
+	}
 }
