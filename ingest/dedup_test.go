@@ -104,7 +104,7 @@ func TestDedupExact(t *testing.T) {
 	}{
 		{"64KiB", 64 << 10, n, 30},
 		{"64KiB-no-dups", 64 << 10, n / 4, 0},
-		{"64KiB-mostly-dups", 64 << 10, n / 4, 90},
+		{"64KiB-mostly-dups", 64 << 10, n / 2, 90},
 		{"1MiB", 1 << 20, n / 2, 30},
 		{"default", 0, n / 4, 30},
 	}
