@@ -36,12 +36,14 @@ const DefaultDedupMemory = 32 << 20
 // fingerprints go to the hot table only, so the runs are disjoint.
 //
 // Memory is therefore about min(10-20 bytes per distinct eventID, budget)
-// plus ~1.3 bytes per spilled fingerprint (13 MB for 10 M events). The
-// large tables are mapped outside the Go heap (allocOffHeap) so that they
-// do not raise the garbage collector's heap goal. If a
-// temporary file cannot be written, the shard keeps growing in memory
-// instead (still exact). If a run cannot be read back, seen answers
-// "not seen" and close reports the error.
+// plus ~1.3 bytes per spilled fingerprint (at most 13 MB for 10 M events);
+// the budget has a floor of 64 slots per shard (32 KiB). The large tables
+// are mapped outside the Go heap (allocOffHeap) so that they do not raise
+// the garbage collector's heap goal. On disk a run takes 8 bytes per
+// fingerprint, mostly in the page cache, and one open file. If a temporary
+// file cannot be written, the shard keeps growing in memory instead (still
+// exact). If a run cannot be read back, seen answers "not seen" and close
+// reports the error.
 //
 // The zero idSet is ready to use with the default budget. close releases
 // the files; the set must not be used after it.
