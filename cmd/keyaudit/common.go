@@ -30,6 +30,7 @@ type inputFlags struct {
 	workers     int
 	maxFileSize string
 	noDedup     bool
+	dedupMemory string
 	keepRaw     bool // export writes every column; the analyses omit the wide raw ones
 }
 
@@ -45,6 +46,7 @@ func (f *inputFlags) register(c *cobra.Command) {
 	fs.IntVar(&f.workers, "workers", 0, "parallel file readers (default: number of CPUs)")
 	fs.StringVar(&f.maxFileSize, "max-file-size", "256MiB", "stop reading a file that decompresses to more than `SIZE`: a file is held in memory while it is decoded (e.g. 1GiB)")
 	fs.BoolVar(&f.noDedup, "no-dedup", false, "keep CloudTrail events whose eventID was already seen")
+	fs.StringVar(&f.dedupMemory, "dedup-memory", "32MiB", "`SIZE` of memory for the eventID set; past it, sorted runs spill to an unlinked temporary file")
 }
 
 // outputFlags are the flags of every command that writes a report.
@@ -203,7 +205,11 @@ func readInputs(ctx context.Context, e *env, f *inputFlags, mem memory.Allocator
 	if err != nil {
 		return nil, err
 	}
-	opts := ingest.Options{Mem: mem, Workers: f.workers, MaxFileBytes: maxFile, NoDedup: f.noDedup, Stdin: e.stdin}
+	dedupMem, err := parseSize(f.dedupMemory)
+	if err != nil {
+		return nil, err
+	}
+	opts := ingest.Options{Mem: mem, Workers: f.workers, MaxFileBytes: maxFile, NoDedup: f.noDedup, DedupMemory: dedupMem, Stdin: e.stdin}
 	if !f.keepRaw {
 		opts.OmitColumns = analysisOmits
 	}
