@@ -277,7 +277,7 @@ func printInputSummary(w io.Writer, res *ingest.Result) {
 		if c.Files == 0 && c.Records == 0 {
 			continue
 		}
-		line := fmt.Sprintf("input: %-18s %d files", k, c.Files)
+		line := fmt.Sprintf("input: %-18s %s", k, plural(c.Files, "file"))
 		if c.FilesSkipped > 0 {
 			line += fmt.Sprintf(" (%d skipped)", c.FilesSkipped)
 		}
@@ -395,4 +395,12 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// plural says "1 file", "2 files".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
