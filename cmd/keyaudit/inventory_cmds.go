@@ -27,8 +27,10 @@ func newKeysCmd(e *env) *cobra.Command {
 (which knows key IDs but not slots): one row per long-term key, with its owner,
 slot (resolved from evidence, or "unknown"), status, creation and use.
 
-Slot resolution (resolved_by): create_date (a CreateAccessKey whose createDate equals a
-slot's last_rotated), single_slot (one slot, one live key), elimination; see README.`,
+Slot resolution (resolved_by), in order: create_date (a CreateAccessKey whose createDate
+equals a slot's last_rotated), single_slot (one slot, one live key), elimination (the other
+slot, one key left), last_used (the report's last-used minute, region and service match the
+key's last call). Anything less certain stays "unknown"; see README.`,
 		Example: `  keyaudit keys reports/ AWSLogs/
   keyaudit keys -f csv -o keys.csv reports/ AWSLogs/`,
 		RunE: func(c *cobra.Command, args []string) error {
