@@ -126,17 +126,17 @@ func (a *Activity) Add(rec arrow.Record) error {
 	if err != nil {
 		return err
 	}
-	for i := 0; i < ev.n; i++ {
-		at := ev.t(ct.ColEventTime, i)
-		recipient := ev.s(ct.ColRecipientAccountID, i)
+	for i := 0; i < ev.N; i++ {
+		at := ev.Millis(ct.ColEventTime, i)
+		recipient := ev.Str(ct.ColRecipientAccountID, i)
 		if recipient != "" && !a.recipients[recipient] {
 			a.recipients[strings.Clone(recipient)] = true
 		}
-		if t := a.traces[ev.s(ct.ColUIAccessKeyID, i)]; t != nil {
+		if t := a.traces[ev.Str(ct.ColUIAccessKeyID, i)]; t != nil {
 			t.use(ev, i, at, recipient)
 		}
 		for _, col := range [...]int{ct.ColRespAccessKeyID, ct.ColReqAccessKeyID, ct.ColRespCredentialsAccessKeyID} {
-			if t := a.traces[ev.s(col, i)]; t != nil {
+			if t := a.traces[ev.Str(col, i)]; t != nil {
 				t.lifecycle(ev, i, at, col)
 			}
 		}
@@ -145,7 +145,7 @@ func (a *Activity) Add(rec arrow.Record) error {
 }
 
 func (t *trace) use(ev *events, i int, at int64, recipient string) {
-	caller := ev.s(ct.ColUIAccountID, i)
+	caller := ev.Str(ct.ColUIAccountID, i)
 	home := recipient == "" || caller == "" || recipient == caller
 	t.account.offer(caller, at)
 	t.calls.add(home)
@@ -155,14 +155,14 @@ func (t *trace) use(ev *events, i int, at int64, recipient string) {
 	t.last = max(t.last, at)
 	vals := [numDims]string{
 		dimAccount:   caller,
-		dimPrincipal: ev.s(ct.ColUIARN, i),
-		dimType:      ev.s(ct.ColUIType, i),
-		dimService:   ev.s(ct.ColEventSource, i),
-		dimRegion:    ev.s(ct.ColAWSRegion, i),
-		dimEvent:     ev.s(ct.ColEventName, i),
-		dimIP:        ev.s(ct.ColSourceIPAddress, i),
-		dimAgent:     ev.s(ct.ColUserAgent, i),
-		dimError:     ev.s(ct.ColErrorCode, i),
+		dimPrincipal: ev.Str(ct.ColUIARN, i),
+		dimType:      ev.Str(ct.ColUIType, i),
+		dimService:   ev.Str(ct.ColEventSource, i),
+		dimRegion:    ev.Str(ct.ColAWSRegion, i),
+		dimEvent:     ev.Str(ct.ColEventName, i),
+		dimIP:        ev.Str(ct.ColSourceIPAddress, i),
+		dimAgent:     ev.Str(ct.ColUserAgent, i),
+		dimError:     ev.Str(ct.ColErrorCode, i),
 	}
 	for d, v := range vals {
 		if d == dimError && v == "" {
@@ -194,37 +194,37 @@ func (t *trace) use(ev *events, i int, at int64, recipient string) {
 }
 
 func (t *trace) lifecycle(ev *events, i int, at int64, col int) {
-	name := ev.s(ct.ColEventName, i)
+	name := ev.Str(ct.ColEventName, i)
 	var action, detail string
 	switch {
 	case col == ct.ColRespAccessKeyID && name == "CreateAccessKey":
 		action, detail = "created", userDetail(ev, i)
 	case col == ct.ColReqAccessKeyID && name == "UpdateAccessKey":
-		action, detail = "status "+ev.s(ct.ColReqStatus, i), userDetail(ev, i)
+		action, detail = "status "+ev.Str(ct.ColReqStatus, i), userDetail(ev, i)
 	case col == ct.ColReqAccessKeyID && name == "DeleteAccessKey":
 		action, detail = "deleted", userDetail(ev, i)
 	case col == ct.ColRespCredentialsAccessKeyID:
 		action = "issued"
 		var parts []string
-		if r := ev.s(ct.ColRespAssumedRoleARN, i); r != "" {
+		if r := ev.Str(ct.ColRespAssumedRoleARN, i); r != "" {
 			parts = append(parts, "as "+r)
 		}
-		if x := ev.t(ct.ColRespCredentialsExpiration, i); x != 0 {
+		if x := ev.Millis(ct.ColRespCredentialsExpiration, i); x != 0 {
 			parts = append(parts, "expires "+msTime(x).Format(time.RFC3339))
 		}
 		detail = strings.Join(parts, ", ")
 	default:
 		return
 	}
-	if ev.s(ct.ColErrorCode, i) != "" {
+	if ev.Str(ct.ColErrorCode, i) != "" {
 		action = failed[action]
 		if action == "" {
 			action = "status change failed"
 		}
 	}
-	id := ev.s(ct.ColSharedEventID, i)
+	id := ev.Str(ct.ColSharedEventID, i)
 	if id == "" {
-		id = ev.s(ct.ColEventID, i)
+		id = ev.Str(ct.ColEventID, i)
 	}
 	if id != "" {
 		if t.lifeSeen[id] {
@@ -242,11 +242,11 @@ func (t *trace) lifecycle(ev *events, i int, at int64, col int) {
 		Time:      msTime(at),
 		EventName: strings.Clone(name),
 		Action:    action,
-		By:        strings.Clone(ev.s(ct.ColUIARN, i)),
-		SourceIP:  strings.Clone(ev.s(ct.ColSourceIPAddress, i)),
-		ErrorCode: strings.Clone(ev.s(ct.ColErrorCode, i)),
+		By:        strings.Clone(ev.Str(ct.ColUIARN, i)),
+		SourceIP:  strings.Clone(ev.Str(ct.ColSourceIPAddress, i)),
+		ErrorCode: strings.Clone(ev.Str(ct.ColErrorCode, i)),
 		Detail:    detail,
-		EventID:   strings.Clone(ev.s(ct.ColEventID, i)),
+		EventID:   strings.Clone(ev.Str(ct.ColEventID, i)),
 	})
 }
 

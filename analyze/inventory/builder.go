@@ -165,17 +165,17 @@ func (b *Builder) Add(rec arrow.Record) error {
 	if err != nil {
 		return err
 	}
-	for i := 0; i < ev.n; i++ {
+	for i := 0; i < ev.N; i++ {
 		b.addRow(ev, i)
 	}
-	b.events += int64(ev.n)
+	b.events += int64(ev.N)
 	return nil
 }
 
 func (b *Builder) addRow(ev *events, i int) {
-	at := ev.t(ct.ColEventTime, i)
-	recipient := ev.s(ct.ColRecipientAccountID, i)
-	caller := ev.s(ct.ColUIAccountID, i)
+	at := ev.Millis(ct.ColEventTime, i)
+	recipient := ev.Str(ct.ColRecipientAccountID, i)
+	caller := ev.Str(ct.ColUIAccountID, i)
 	if recipient != "" && !b.recipients[recipient] {
 		b.recipients[strings.Clone(recipient)] = true
 	}
@@ -183,16 +183,16 @@ func (b *Builder) addRow(ev *events, i int) {
 		b.callers[strings.Clone(caller)] = true
 	}
 	home := recipient == "" || caller == "" || recipient == caller
-	typ := ev.s(ct.ColUIType, i)
+	typ := ev.Str(ct.ColUIType, i)
 
-	if id := ev.s(ct.ColUIAccessKeyID, i); id != "" {
+	if id := ev.Str(ct.ColUIAccessKeyID, i); id != "" {
 		if longTermKeyID(id) && (typ == typeIAMUser || typ == typeRoot) {
 			b.use(b.key(id), ev, i, at, home, caller, typ)
 		} else {
 			b.other(id, ev, i, at, home, caller)
 		}
 	}
-	if ev.s(ct.ColEventSource, i) == iamSource {
+	if ev.Str(ct.ColEventSource, i) == iamSource {
 		b.lifecycle(ev, i, at, caller)
 	}
 }
@@ -202,17 +202,17 @@ func (b *Builder) use(k *keyAgg, ev *events, i int, at int64, home bool, caller,
 		k.isRoot = true
 		k.user.offer(RootUser, at)
 	} else {
-		k.user.offer(ev.s(ct.ColUIUserName, i), at)
+		k.user.offer(ev.Str(ct.ColUIUserName, i), at)
 	}
 	acct := caller
 	if acct == "" {
-		acct = arnAccount(ev.s(ct.ColUIARN, i))
+		acct = arnAccount(ev.Str(ct.ColUIARN, i))
 	}
 	if acct == "" {
 		acct = k.decoded.Account
 	}
 	k.account.offer(acct, at)
-	k.arn.offer(ev.s(ct.ColUIARN, i), at)
+	k.arn.offer(ev.Str(ct.ColUIARN, i), at)
 	if caller != "" && !k.callerAccounts[caller] {
 		k.callerAccounts[strings.Clone(caller)] = true
 	}
@@ -223,7 +223,7 @@ func (b *Builder) use(k *keyAgg, ev *events, i int, at int64, home bool, caller,
 	// The last use's region and service; among calls of the same
 	// millisecond the smallest (service, region), so the order of records
 	// does not matter.
-	svc, region := ev.s(ct.ColEventSource, i), ev.s(ct.ColAWSRegion, i)
+	svc, region := ev.Str(ct.ColEventSource, i), ev.Str(ct.ColAWSRegion, i)
 	if k.last == 0 || at > k.last || at == k.last && (svc < k.lastService || svc == k.lastService && region < k.lastRegion) {
 		k.last = at
 		k.lastRegion = strings.Clone(region)
@@ -241,8 +241,8 @@ func (b *Builder) use(k *keyAgg, ev *events, i int, at int64, home bool, caller,
 		k.ips = &topN{cap: 4 * b.opts.topN()}
 		k.agents = &topN{cap: 4 * b.opts.topN()}
 	}
-	k.ips.add(ev.s(ct.ColSourceIPAddress, i), home, at)
-	k.agents.add(ev.s(ct.ColUserAgent, i), home, at)
+	k.ips.add(ev.Str(ct.ColSourceIPAddress, i), home, at)
+	k.agents.add(ev.Str(ct.ColUserAgent, i), home, at)
 }
 
 func (b *Builder) other(id string, ev *events, i int, at int64, home bool, caller string) {
@@ -256,8 +256,8 @@ func (b *Builder) other(id string, ev *events, i int, at int64, home bool, calle
 		b.others[o.id] = o
 	}
 	o.account.offer(caller, at)
-	o.arn.offer(ev.s(ct.ColUIARN, i), at)
-	o.user.offer(ev.s(ct.ColUIUserName, i), at)
+	o.arn.offer(ev.Str(ct.ColUIARN, i), at)
+	o.user.offer(ev.Str(ct.ColUIUserName, i), at)
 	o.uses.add(home)
 	if o.first == 0 || at < o.first {
 		o.first = at
@@ -270,8 +270,8 @@ func (b *Builder) other(id string, ev *events, i int, at int64, home bool, calle
 // refused with LimitExceededException is kept per user for
 // key-limit-exceeded.
 func (b *Builder) lifecycle(ev *events, i int, at int64, caller string) {
-	name := ev.s(ct.ColEventName, i)
-	errCode := ev.s(ct.ColErrorCode, i)
+	name := ev.Str(ct.ColEventName, i)
+	errCode := ev.Str(ct.ColErrorCode, i)
 	switch name {
 	case "CreateAccessKey":
 		if errCode == errLimitExceeded {
@@ -287,28 +287,28 @@ func (b *Builder) lifecycle(ev *events, i int, at int64, caller string) {
 			}
 			l.n++
 			l.first, l.last = min(l.first, at), max(l.last, at)
-			l.arn.offerLatest(ev.s(ct.ColUIARN, i), at)
-			if ev.s(ct.ColReqUserName, i) == "" {
+			l.arn.offerLatest(ev.Str(ct.ColUIARN, i), at)
+			if ev.Str(ct.ColReqUserName, i) == "" {
 				l.self = true
 			}
 			return
 		}
-		id := ev.s(ct.ColRespAccessKeyID, i)
+		id := ev.Str(ct.ColRespAccessKeyID, i)
 		if errCode != "" || !longTermKeyID(id) {
 			return
 		}
 		k := b.key(id)
 		b.owner(k, ev, i, at, caller)
-		if cd := ev.t(ct.ColRespAccessKeyCreateDate, i); cd != 0 && (k.createDate == 0 || at < k.createdAt) {
+		if cd := ev.Millis(ct.ColRespAccessKeyCreateDate, i); cd != 0 && (k.createDate == 0 || at < k.createdAt) {
 			k.createDate, k.createdAt = cd, at
-			k.createdBy = strings.Clone(ev.s(ct.ColUIARN, i))
+			k.createdBy = strings.Clone(ev.Str(ct.ColUIARN, i))
 		} else if k.createdAt == 0 || at < k.createdAt {
 			k.createdAt = at
-			k.createdBy = strings.Clone(ev.s(ct.ColUIARN, i))
+			k.createdBy = strings.Clone(ev.Str(ct.ColUIARN, i))
 		}
 	case "UpdateAccessKey":
-		id := ev.s(ct.ColReqAccessKeyID, i)
-		st := ev.s(ct.ColReqStatus, i)
+		id := ev.Str(ct.ColReqAccessKeyID, i)
+		st := ev.Str(ct.ColReqStatus, i)
 		if errCode != "" || !longTermKeyID(id) || (st != "Active" && st != "Inactive") {
 			return
 		}
@@ -316,10 +316,10 @@ func (b *Builder) lifecycle(ev *events, i int, at int64, caller string) {
 		b.owner(k, ev, i, at, caller)
 		if at > k.statusAt || at == k.statusAt && st < k.status {
 			k.statusAt, k.status = at, st
-			k.statusBy = strings.Clone(ev.s(ct.ColUIARN, i))
+			k.statusBy = strings.Clone(ev.Str(ct.ColUIARN, i))
 		}
 	case "DeleteAccessKey":
-		id := ev.s(ct.ColReqAccessKeyID, i)
+		id := ev.Str(ct.ColReqAccessKeyID, i)
 		if errCode != "" || !longTermKeyID(id) {
 			return
 		}
@@ -327,7 +327,7 @@ func (b *Builder) lifecycle(ev *events, i int, at int64, caller string) {
 		b.owner(k, ev, i, at, caller)
 		if k.deletedAt == 0 || at < k.deletedAt {
 			k.deletedAt = at
-			k.deletedBy = strings.Clone(ev.s(ct.ColUIARN, i))
+			k.deletedBy = strings.Clone(ev.Str(ct.ColUIARN, i))
 		}
 	}
 }
@@ -338,7 +338,7 @@ func (b *Builder) lifecycle(ev *events, i int, at int64, caller string) {
 func (b *Builder) owner(k *keyAgg, ev *events, i int, at int64, caller string) {
 	user := ev.targetUser(i)
 	if user == "" {
-		user = ev.s(ct.ColRespAccessKeyUserName, i)
+		user = ev.Str(ct.ColRespAccessKeyUserName, i)
 	}
 	if user == RootUser {
 		k.isRoot = true

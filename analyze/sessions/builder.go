@@ -1,12 +1,10 @@
 package sessions
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
-	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/valyala/fastjson"
 
 	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
@@ -14,7 +12,7 @@ import (
 
 // ErrSchema is the cause of every error about a record that does not have
 // cloudtrail.EventSchema's columns.
-var ErrSchema = errors.New("record is not a CloudTrail event record")
+var ErrSchema = cloudtrail.ErrSchema
 
 // Builder collects per-key state from a stream of CloudTrail event records.
 // It is not safe for concurrent use: call Add from one goroutine (the
@@ -99,65 +97,11 @@ func (b *Builder) state(key string) *keyState {
 	return st
 }
 
-// columns holds the typed columns of one record.
-type columns struct {
-	str   [cloudtrail.NumColumns]*array.String
-	ts    [cloudtrail.NumColumns]*array.Timestamp
-	boole [cloudtrail.NumColumns]*array.Boolean
-}
-
-func (c *columns) s(col, i int) string {
-	a := c.str[col]
-	if a.IsNull(i) {
-		return ""
-	}
-	return a.Value(i)
-}
-
-func (c *columns) t(col, i int) int64 {
-	a := c.ts[col]
-	if a.IsNull(i) {
-		return 0
-	}
-	return int64(a.Value(i))
-}
-
-func (c *columns) b(col, i int) bool {
-	a := c.boole[col]
-	return a.IsValid(i) && a.Value(i)
-}
-
-func bind(rec arrow.Record) (*columns, error) {
-	if int(rec.NumCols()) < cloudtrail.NumColumns {
-		return nil, fmt.Errorf("%w: %d columns, want %d", ErrSchema, rec.NumCols(), cloudtrail.NumColumns)
-	}
-	c := &columns{}
-	sch := rec.Schema()
-	for i := 0; i < cloudtrail.NumColumns; i++ {
-		f := sch.Field(i)
-		want := cloudtrail.EventSchema.Field(i)
-		if f.Name != want.Name || !arrow.TypeEqual(f.Type, want.Type) {
-			return nil, fmt.Errorf("%w: column %d is %s %s, want %s %s", ErrSchema, i, f.Name, f.Type, want.Name, want.Type)
-		}
-		switch a := rec.Column(i).(type) {
-		case *array.String:
-			c.str[i] = a
-		case *array.Timestamp:
-			c.ts[i] = a
-		case *array.Boolean:
-			c.boole[i] = a
-		default:
-			return nil, fmt.Errorf("%w: column %s has array type %T", ErrSchema, f.Name, a)
-		}
-	}
-	return c, nil
-}
-
 // Add reads one event record (schema cloudtrail.EventSchema; extra columns
 // after the schema's are ignored). It does not retain rec: the caller keeps
 // ownership and may release it as soon as Add returns.
 func (b *Builder) Add(rec arrow.Record) error {
-	c, err := bind(rec)
+	c, err := cloudtrail.NewView(rec)
 	if err != nil {
 		return fmt.Errorf("sessions: record %d: %w", b.rows, err)
 	}
@@ -168,25 +112,25 @@ func (b *Builder) Add(rec arrow.Record) error {
 	return nil
 }
 
-func (b *Builder) addRow(c *columns, i int) {
-	if r := c.s(cloudtrail.ColRecipientAccountID, i); r != "" {
+func (b *Builder) addRow(c *cloudtrail.View, i int) {
+	if r := c.Str(cloudtrail.ColRecipientAccountID, i); r != "" {
 		if _, ok := b.recipients[r]; !ok {
 			b.recipients[strings.Clone(r)] = struct{}{}
 		}
 	}
-	if typ := c.s(cloudtrail.ColUIType, i); typ == "IAMUser" || typ == "Root" {
+	if typ := c.Str(cloudtrail.ColUIType, i); typ == "IAMUser" || typ == "Root" {
 		// Remember who each principal ID is: a cross-account copy of a
 		// call may name its caller by principal ID only (type AWSAccount).
-		if id, arn := c.s(cloudtrail.ColUIPrincipalID, i), c.s(cloudtrail.ColUIARN, i); id != "" && arn != "" {
+		if id, arn := c.Str(cloudtrail.ColUIPrincipalID, i), c.Str(cloudtrail.ColUIARN, i); id != "" && arn != "" {
 			if old, ok := b.principals[id]; !ok || arn < old {
 				b.principals[b.intern(id)] = b.intern(arn)
 			}
 		}
 	}
-	if k := c.s(cloudtrail.ColUIAccessKeyID, i); isTemporary(k) {
+	if k := c.Str(cloudtrail.ColUIAccessKeyID, i); isTemporary(k) {
 		b.addUse(b.state(k), c, i)
 	}
-	if k := c.s(cloudtrail.ColRespCredentialsAccessKeyID, i); isTemporary(k) && c.s(cloudtrail.ColErrorCode, i) == "" {
+	if k := c.Str(cloudtrail.ColRespCredentialsAccessKeyID, i); isTemporary(k) && c.Str(cloudtrail.ColErrorCode, i) == "" {
 		b.addIssue(b.state(k), c, i)
 	}
 }
@@ -199,9 +143,9 @@ const (
 	consoleAgent  = "console.amazonaws.com"
 )
 
-func (b *Builder) addUse(st *keyState, c *columns, i int) {
+func (b *Builder) addUse(st *keyState, c *cloudtrail.View, i int) {
 	firstUse := !st.used
-	t := c.t(cloudtrail.ColEventTime, i)
+	t := c.Millis(cloudtrail.ColEventTime, i)
 	if !st.used || t < st.first {
 		st.first = t
 	}
@@ -210,30 +154,30 @@ func (b *Builder) addUse(st *keyState, c *columns, i int) {
 	}
 	st.used = true
 
-	acct := c.s(cloudtrail.ColUIAccountID, i)
-	if r := c.s(cloudtrail.ColRecipientAccountID, i); r == "" || r == acct {
+	acct := c.Str(cloudtrail.ColUIAccountID, i)
+	if r := c.Str(cloudtrail.ColRecipientAccountID, i); r == "" || r == acct {
 		st.home++
 	} else {
 		st.away++
 	}
 
-	invokedBy := c.s(cloudtrail.ColUIInvokedBy, i)
+	invokedBy := c.Str(cloudtrail.ColUIInvokedBy, i)
 	if invokedBy == "" {
 		st.direct = true
 	}
-	agent := c.s(cloudtrail.ColUserAgent, i)
-	if c.b(cloudtrail.ColSessionCredentialFromConsole, i) || invokedBy == signinService ||
+	agent := c.Str(cloudtrail.ColUserAgent, i)
+	if c.Bool(cloudtrail.ColSessionCredentialFromConsole, i) || invokedBy == signinService ||
 		agent == consoleAgent || agent == signinService {
 		st.consoleMark = true
 	}
 
-	arn, typ := c.s(cloudtrail.ColUIARN, i), c.s(cloudtrail.ColUIType, i)
-	created := c.t(cloudtrail.ColUISessionCreationDate, i)
+	arn, typ := c.Str(cloudtrail.ColUIARN, i), c.Str(cloudtrail.ColUIType, i)
+	created := c.Millis(cloudtrail.ColUISessionCreationDate, i)
 	role := ""
-	if c.s(cloudtrail.ColUIIssuerType, i) == "Role" {
-		role = c.s(cloudtrail.ColUIIssuerARN, i)
+	if c.Str(cloudtrail.ColUIIssuerType, i) == "Role" {
+		role = c.Str(cloudtrail.ColUIIssuerARN, i)
 	}
-	srcID := c.s(cloudtrail.ColUISourceIdentity, i)
+	srcID := c.Str(cloudtrail.ColUISourceIdentity, i)
 	if firstUse || lessIdentity(arn, typ, acct, created, role, srcID, st) {
 		st.usedARN, st.usedType, st.usedAccount = b.intern(arn), b.intern(typ), b.intern(acct)
 		st.usedCreated, st.usedRole, st.usedSourceIdentity = created, b.intern(role), b.intern(srcID)
@@ -262,13 +206,13 @@ func lessIdentity(arn, typ, acct string, created int64, role, srcID string, st *
 	return false
 }
 
-func (b *Builder) addIssue(st *keyState, c *columns, i int) {
+func (b *Builder) addIssue(st *keyState, c *cloudtrail.View, i int) {
 	r := &issueRec{
-		issuerARN: c.s(cloudtrail.ColUIARN, i), // compared by lessIssue; interned below
-		time:      c.t(cloudtrail.ColEventTime, i),
-		eventID:   strings.Clone(c.s(cloudtrail.ColEventID, i)),
-		shared:    strings.Clone(c.s(cloudtrail.ColSharedEventID, i)),
-		requestID: strings.Clone(c.s(cloudtrail.ColRequestID, i)),
+		issuerARN: c.Str(cloudtrail.ColUIARN, i), // compared by lessIssue; interned below
+		time:      c.Millis(cloudtrail.ColEventTime, i),
+		eventID:   strings.Clone(c.Str(cloudtrail.ColEventID, i)),
+		shared:    strings.Clone(c.Str(cloudtrail.ColSharedEventID, i)),
+		requestID: strings.Clone(c.Str(cloudtrail.ColRequestID, i)),
 	}
 	if st.issue != nil {
 		copyOf := r.shared != "" && r.shared == st.issue.shared || r.requestID != "" && r.requestID == st.issue.requestID
@@ -280,31 +224,31 @@ func (b *Builder) addIssue(st *keyState, c *columns, i int) {
 		}
 	}
 	in := b.intern
-	r.eventName = in(c.s(cloudtrail.ColEventName, i))
-	r.issuerKey = in(c.s(cloudtrail.ColUIAccessKeyID, i))
-	r.issuerType = in(c.s(cloudtrail.ColUIType, i))
-	r.issuerARN = in(c.s(cloudtrail.ColUIARN, i))
-	r.issuerAccount = in(c.s(cloudtrail.ColUIAccountID, i))
-	r.principalID = in(c.s(cloudtrail.ColUIPrincipalID, i))
-	r.invokedBy = in(c.s(cloudtrail.ColUIInvokedBy, i))
-	r.roleARN = in(c.s(cloudtrail.ColReqRoleARN, i))
-	r.assumedRoleARN = in(c.s(cloudtrail.ColRespAssumedRoleARN, i))
-	r.sessionName = in(c.s(cloudtrail.ColReqRoleSessionName, i))
-	r.sourceID = in(c.s(cloudtrail.ColReqSourceIdentity, i))
-	r.principalARN = in(c.s(cloudtrail.ColReqPrincipalARN, i))
-	r.subject = in(c.s(cloudtrail.ColRespSubject, i))
-	r.provider = in(c.s(cloudtrail.ColRespProvider, i))
-	r.webSubject = in(c.s(cloudtrail.ColRespSubjectFromWebIdentityToken, i))
-	r.sourceIP = in(c.s(cloudtrail.ColSourceIPAddress, i))
-	r.userAgent = in(c.s(cloudtrail.ColUserAgent, i))
-	r.recipient = in(c.s(cloudtrail.ColRecipientAccountID, i))
-	r.console = r.invokedBy == signinService || c.b(cloudtrail.ColSessionCredentialFromConsole, i)
+	r.eventName = in(c.Str(cloudtrail.ColEventName, i))
+	r.issuerKey = in(c.Str(cloudtrail.ColUIAccessKeyID, i))
+	r.issuerType = in(c.Str(cloudtrail.ColUIType, i))
+	r.issuerARN = in(c.Str(cloudtrail.ColUIARN, i))
+	r.issuerAccount = in(c.Str(cloudtrail.ColUIAccountID, i))
+	r.principalID = in(c.Str(cloudtrail.ColUIPrincipalID, i))
+	r.invokedBy = in(c.Str(cloudtrail.ColUIInvokedBy, i))
+	r.roleARN = in(c.Str(cloudtrail.ColReqRoleARN, i))
+	r.assumedRoleARN = in(c.Str(cloudtrail.ColRespAssumedRoleARN, i))
+	r.sessionName = in(c.Str(cloudtrail.ColReqRoleSessionName, i))
+	r.sourceID = in(c.Str(cloudtrail.ColReqSourceIdentity, i))
+	r.principalARN = in(c.Str(cloudtrail.ColReqPrincipalARN, i))
+	r.subject = in(c.Str(cloudtrail.ColRespSubject, i))
+	r.provider = in(c.Str(cloudtrail.ColRespProvider, i))
+	r.webSubject = in(c.Str(cloudtrail.ColRespSubjectFromWebIdentityToken, i))
+	r.sourceIP = in(c.Str(cloudtrail.ColSourceIPAddress, i))
+	r.userAgent = in(c.Str(cloudtrail.ColUserAgent, i))
+	r.recipient = in(c.Str(cloudtrail.ColRecipientAccountID, i))
+	r.console = r.invokedBy == signinService || c.Bool(cloudtrail.ColSessionCredentialFromConsole, i)
 	switch r.eventName {
 	case "AssumeRoot":
-		r.targetAccount = in(rawField(c.s(cloudtrail.ColRequestParameters, i), "targetPrincipal"))
+		r.targetAccount = in(rawField(c.Str(cloudtrail.ColRequestParameters, i), "targetPrincipal"))
 	case "GetFederationToken":
 		if r.sessionName == "" {
-			r.sessionName = in(rawField(c.s(cloudtrail.ColRequestParameters, i), "name"))
+			r.sessionName = in(rawField(c.Str(cloudtrail.ColRequestParameters, i), "name"))
 		}
 	}
 	st.issue = r
