@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
@@ -154,7 +153,7 @@ func parquetText(t *testing.T, path string) string {
 			col := rec.Column(c)
 			for r := 0; r < col.Len(); r++ {
 				if col.IsValid(r) {
-					fmt.Fprintf(&b, "%s\n", valueString(col, r))
+					fmt.Fprintf(&b, "%s\n", col.ValueStr(r))
 				}
 			}
 		}
@@ -162,4 +161,3 @@ func parquetText(t *testing.T, path string) string {
 	return b.String()
 }
 
-func valueString(col arrow.Array, r int) string { return col.ValueStr(r) }
