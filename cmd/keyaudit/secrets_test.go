@@ -160,4 +160,3 @@ func parquetText(t *testing.T, path string) string {
 	}
 	return b.String()
 }
-
