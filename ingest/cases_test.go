@@ -338,3 +338,30 @@ func TestRunFatal(t *testing.T) {
 		}
 	})
 }
+
+// TestTruncatedGzipPaths: a truncated gzip file reads the same whether it
+// is inflated from memory (a small regular file) or streamed (stdin): the
+// records before the cut are kept and the file is failed as truncated.
+func TestTruncatedGzipPaths(t *testing.T) {
+	var ids []string
+	for i := 0; i < 3000; i++ {
+		ids = append(ids, fmt.Sprintf("id-%04d-%x", i, i*7919))
+	}
+	data := gz(t, s3File(ids...))
+	data = data[:len(data)*2/3]
+	p := write(t, t.TempDir(), "cut.json.gz", data)
+
+	fromFile, fileRows := run(t, []string{p}, Options{})
+	fromStdin, stdinRows := run(t, []string{"-"}, Options{Stdin: bytes.NewReader(data)})
+	for name, res := range map[string]*Result{"file": fromFile, "stdin": fromStdin} {
+		if len(res.Errors) != 1 || !errors.Is(res.Errors[0], ErrTruncated) {
+			t.Errorf("%s: errors %v, want one %v", name, errStrings(res.Errors), ErrTruncated)
+		}
+		if c := res.Stats[KindCloudTrail]; c.FilesFailed != 1 {
+			t.Errorf("%s: stats %+v, want the file failed", name, c)
+		}
+	}
+	if len(fileRows.rows) == 0 || len(fileRows.rows) != len(stdinRows.rows) {
+		t.Errorf("kept %d rows from the file and %d from stdin, want the same, > 0", len(fileRows.rows), len(stdinRows.rows))
+	}
+}

@@ -32,6 +32,10 @@ const (
 	sniffBytes  = 64 << 10
 	readBufSize = 256 << 10
 	keepBufCap  = 64 << 20 // larger read buffers are dropped after a file
+	// wholeGzipMax: gzip files up to this size are read into memory before
+	// inflating. The inflater runs about 10% faster over a byte slice than
+	// over a bufio.Reader; CloudTrail delivery files are well under 1 MiB.
+	wholeGzipMax = 16 << 20
 )
 
 // worker reads files from the jobs channel with its own buffers, gzip
@@ -43,6 +47,8 @@ type worker struct {
 	fileR *bufio.Reader // over the file
 	bodyR *bufio.Reader // over the decompressed body
 	gz    *gzip.Reader
+	comp  []byte       // a whole compressed file (see wholeGzipMax)
+	compR bytes.Reader // over comp
 	lim   limitReader
 	buf   []byte
 	line  []byte
@@ -167,6 +173,7 @@ func (w *worker) file(j job) error {
 		}
 	}()
 	var in io.Reader
+	size := int64(-1) // of a regular file
 	if j.stdin {
 		in = os.Stdin
 		if w.opts.Stdin != nil {
@@ -183,6 +190,9 @@ func (w *worker) file(j job) error {
 		}
 		defer f.Close()
 		in = f
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			size = st.Size()
+		}
 	}
 	w.fileR.Reset(in)
 	defer w.fileR.Reset(nil)
@@ -190,11 +200,22 @@ func (w *worker) file(j job) error {
 	compressed := false
 	if magic, _ := w.fileR.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		compressed = true
+		var src io.Reader = w.fileR
+		if size >= 0 && size <= wholeGzipMax {
+			var err error
+			if w.comp, err = readFull(w.comp[:0], w.fileR); err != nil {
+				w.readFailed(KindUnknown, err, false)
+				return nil
+			}
+			w.compR.Reset(w.comp)
+			src = &w.compR
+			defer w.compR.Reset(nil)
+		}
 		var err error
 		if w.gz == nil {
-			w.gz, err = gzip.NewReader(w.fileR)
+			w.gz, err = gzip.NewReader(src)
 		} else {
-			err = w.gz.Reset(w.fileR)
+			err = w.gz.Reset(src)
 		}
 		if err != nil {
 			c := w.count(KindUnknown)
@@ -282,19 +303,23 @@ func (w *worker) readErr(err error, compressed bool) error {
 
 // readAll reads the rest of the body into w.buf.
 func (w *worker) readAll() ([]byte, error) {
-	buf := w.buf[:0]
+	var err error
+	w.buf, err = readFull(w.buf[:0], w.bodyR)
+	return w.buf, err
+}
+
+// readFull appends everything r returns to buf.
+func readFull(buf []byte, r io.Reader) ([]byte, error) {
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
-		n, err := w.bodyR.Read(buf[len(buf):cap(buf)])
+		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
-			w.buf = buf
 			return buf, nil
 		}
 		if err != nil {
-			w.buf = buf
 			return buf, err
 		}
 	}
