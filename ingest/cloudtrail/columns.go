@@ -9,14 +9,19 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 )
 
-// columns accumulates rows of EventSchema in plain Go slices that are
+// columns accumulates rows of EventSchema in plain Go buffers that are
 // reused from batch to batch, and copies them into allocator memory once
 // per batch. Appending to array builders value by value cost about half of
 // the decoding time. Columns are filled lazily: a row touches only the
 // columns it has a value in, and the nulls before a value (and at the end
 // of a batch) are filled in one go.
+//
+// The per-row buffers are sized for a whole batch when it starts and
+// written by index, so appending a value never stores a slice header
+// (which would cost a GC write barrier per value); only string bytes grow.
 type columns struct {
 	mem   memory.Allocator
+	rows  int // capacity of the batch in rows
 	n     int
 	bytes int // string bytes buffered
 	str   [NumColumns]strCol
@@ -24,11 +29,13 @@ type columns struct {
 	bits  [NumColumns][]byte // boolean values, one bit per row
 	valid [NumColumns][]byte // validity bitmaps, one bit per row
 	count [NumColumns]int    // non-null values
+	upto  [NumColumns]int    // rows accounted for (values or nulls)
 }
 
 type strCol struct {
-	data []byte
-	offs []int32 // len(offs)-1 rows are accounted for
+	data []byte  // len(data) is the capacity in use; end is the length
+	end  int32   // bytes used in data
+	offs []int32 // offs[0..upto] are set
 }
 
 func newColumns(mem memory.Allocator) *columns {
@@ -37,64 +44,88 @@ func newColumns(mem memory.Allocator) *columns {
 	return c
 }
 
-// setBit sets bit i of the bitmap b, growing it as needed.
-func setBit(b []byte, i int) []byte {
-	for i>>3 >= len(b) {
-		b = append(b, 0)
+// size makes the buffers hold a batch of rows rows (the batch must be
+// empty).
+func (c *columns) size(rows int) {
+	c.rows = rows
+	nb := int(bitutil.BytesForBits(int64(rows)))
+	for i := 0; i < NumColumns; i++ {
+		switch colKind[i] {
+		case kindString:
+			c.str[i].offs = make([]int32, rows+1)
+		case kindTime:
+			c.num[i] = make([]int64, rows)
+		case kindBool:
+			c.bits[i] = make([]byte, nb)
+		}
+		c.valid[i] = make([]byte, nb)
 	}
-	b[i>>3] |= 1 << (i & 7)
-	return b
 }
 
 // fill accounts for rows up to n (excluded) of column i as nulls.
 func (c *columns) fill(i, n int) {
-	switch colKind[i] {
-	case kindString:
+	if colKind[i] == kindString {
 		s := &c.str[i]
-		end := int32(len(s.data))
-		for len(s.offs) <= n {
-			s.offs = append(s.offs, end)
-		}
-	case kindTime:
-		for len(c.num[i]) < n {
-			c.num[i] = append(c.num[i], 0)
+		offs, end := s.offs[:n+1], s.end
+		for j := c.upto[i] + 1; j <= n; j++ {
+			offs[j] = end
 		}
 	}
+	// Time and bool slots of nulls are zero since reset.
+	c.upto[i] = n
 }
 
 // appendRow appends r, leaving the columns in omit null. String values
-// must be valid UTF-8.
-func (c *columns) appendRow(r *row, omit uint64) {
+// must be valid UTF-8. The batch holds at most rows rows: the caller
+// builds a record before that.
+func (c *columns) appendRow(r *row, omit uint64, rows int) {
 	n := c.n
+	if n == 0 && c.rows != rows {
+		c.size(rows)
+	}
 	for m := r.mask &^ omit; m != 0; m &= m - 1 {
 		i := bits.TrailingZeros64(m)
-		c.fill(i, n)
+		if c.upto[i] < n {
+			c.fill(i, n)
+		}
 		switch colKind[i] {
 		case kindString:
 			s := &c.str[i]
 			v := r.str[i]
+			end := int(s.end) + len(v)
+			if end > len(s.data) {
+				s.grow(end)
+			}
+			copy(s.data[s.end:end], v)
+			s.end = int32(end)
+			s.offs[n+1] = int32(end)
 			c.bytes += len(v)
-			s.data = append(s.data, v...)
-			s.offs = append(s.offs, int32(len(s.data)))
 		case kindTime:
-			c.num[i] = append(c.num[i], r.num[i])
+			c.num[i][n] = r.num[i]
 		case kindBool:
 			if r.bits[i] {
-				c.bits[i] = setBit(c.bits[i], n)
+				c.bits[i][n>>3] |= 1 << (n & 7)
 			}
 		}
-		c.valid[i] = setBit(c.valid[i], n)
+		c.valid[i][n>>3] |= 1 << (n & 7)
 		c.count[i]++
+		c.upto[i] = n + 1
 	}
 	c.n++
 }
 
-// bitmap returns b extended with zeros to hold n bits.
-func bitmap(b []byte, n int) []byte {
-	for len(b) < int(bitutil.BytesForBits(int64(n))) {
-		b = append(b, 0)
+// grow makes data hold at least need bytes, keeping the bytes in use.
+func (s *strCol) grow(need int) {
+	size := 2 * len(s.data)
+	if size < need {
+		size = need
 	}
-	return b
+	if size < 4096 {
+		size = 4096
+	}
+	data := make([]byte, size)
+	copy(data, s.data[:s.end])
+	s.data = data
 }
 
 func (c *columns) buffer(b []byte) *memory.Buffer {
@@ -108,25 +139,26 @@ func (c *columns) buffer(b []byte) *memory.Buffer {
 // resets the columns.
 func (c *columns) record() arrow.Record {
 	n := c.n
+	nb := int(bitutil.BytesForBits(int64(n)))
 	cols := make([]arrow.Array, NumColumns)
 	for i := 0; i < NumColumns; i++ {
-		c.fill(i, n)
 		nulls := n - c.count[i]
 		var validity *memory.Buffer
-		if nulls > 0 {
-			c.valid[i] = bitmap(c.valid[i], n)
-			validity = c.buffer(c.valid[i])
+		if nulls > 0 && nulls < n {
+			validity = c.buffer(c.valid[i][:nb])
+		} else if nulls == n {
+			validity = c.buffer(zeros(nb))
 		}
 		var bufs []*memory.Buffer
 		switch colKind[i] {
 		case kindString:
+			c.fill(i, n)
 			s := &c.str[i]
-			bufs = []*memory.Buffer{validity, c.buffer(arrow.Int32Traits.CastToBytes(s.offs[:n+1])), c.buffer(s.data)}
+			bufs = []*memory.Buffer{validity, c.buffer(arrow.Int32Traits.CastToBytes(s.offs[:n+1])), c.buffer(s.data[:s.end])}
 		case kindTime:
 			bufs = []*memory.Buffer{validity, c.buffer(arrow.Int64Traits.CastToBytes(c.num[i][:n]))}
 		case kindBool:
-			c.bits[i] = bitmap(c.bits[i], n)
-			bufs = []*memory.Buffer{validity, c.buffer(c.bits[i])}
+			bufs = []*memory.Buffer{validity, c.buffer(c.bits[i][:nb])}
 		}
 		data := array.NewData(EventSchema.Field(i).Type, n, bufs, nil, nulls, 0)
 		for _, b := range bufs {
@@ -145,14 +177,33 @@ func (c *columns) record() arrow.Record {
 	return rec
 }
 
-func (c *columns) reset() {
-	c.n, c.bytes = 0, 0
-	for i := 0; i < NumColumns; i++ {
-		c.str[i].data = c.str[i].data[:0]
-		c.str[i].offs = append(c.str[i].offs[:0], 0)
-		c.num[i] = c.num[i][:0]
-		c.bits[i] = c.bits[i][:0]
-		c.valid[i] = c.valid[i][:0]
-		c.count[i] = 0
+var zeroBytes [1024]byte
+
+// zeros returns n zero bytes (not to be written).
+func zeros(n int) []byte {
+	if n <= len(zeroBytes) {
+		return zeroBytes[:n]
 	}
+	return make([]byte, n)
+}
+
+// reset empties the batch, clearing what the last one wrote.
+func (c *columns) reset() {
+	n := c.n
+	nb := int(bitutil.BytesForBits(int64(n)))
+	for i := 0; i < NumColumns; i++ {
+		c.str[i].end = 0
+		if c.num[i] != nil {
+			clear(c.num[i][:n])
+		}
+		if c.bits[i] != nil {
+			clear(c.bits[i][:nb])
+		}
+		if c.valid[i] != nil {
+			clear(c.valid[i][:nb])
+		}
+		c.count[i] = 0
+		c.upto[i] = 0
+	}
+	c.n, c.bytes = 0, 0
 }

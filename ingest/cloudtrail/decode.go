@@ -406,7 +406,7 @@ func (d *Decoder) appendRow() {
 			r.str[i] = bytes.ToValidUTF8(r.str[i], []byte("\uFFFD"))
 		}
 	}
-	d.cols.appendRow(r, d.Omit)
+	d.cols.appendRow(r, d.Omit, d.batchRows())
 }
 
 // field maps a key of a nested object to a column (col >= 0) or to a
