@@ -104,7 +104,7 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	mem := memory.DefaultAllocator
 	inv := inventory.New()
 	sess := sessions.New()
-	res, err := readInputs(c.Context(), e, &o.in, mem, paths, sinkFunc(inv.Add), sinkFunc(sess.Add))
+	res, err := readInputs(c.Context(), e, &o.in, mem, paths, reads(inventory.Columns(), inv.Add), reads(sessions.Columns(), sess.Add))
 	if err != nil {
 		return err
 	}

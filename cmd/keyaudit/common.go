@@ -31,12 +31,32 @@ type inputFlags struct {
 	maxFileSize string
 	noDedup     bool
 	dedupMemory string
-	keepRaw     bool // export writes every column; the analyses omit the wide raw ones
+	keepRaw     bool // export writes every column; otherwise only those the sinks read are kept
 }
 
-// analysisOmits are the event columns no analysis reads: leaving them null
-// saves copying the widest values of every event.
-var analysisOmits = []int{cloudtrail.ColResponseElements, cloudtrail.ColAdditionalEventData}
+// reading is an event sink that declares the event columns it reads
+// (inventory.Columns, sessions.Columns): when every sink of a run does,
+// the ingest leaves the other columns null and saves copying them.
+type reading struct {
+	sinkFunc
+	cols []int
+}
+
+func reads(cols []int, f sinkFunc) reading { return reading{f, cols} }
+
+// omitFor returns the columns no sink reads; nil when a sink does not
+// declare its columns.
+func omitFor(sinks []ingest.EventSink) []int {
+	var keep [][]int
+	for _, s := range sinks {
+		r, ok := s.(reading)
+		if !ok {
+			return nil
+		}
+		keep = append(keep, r.cols)
+	}
+	return cloudtrail.OmitAllBut(keep...)
+}
 
 func (f *inputFlags) register(c *cobra.Command) {
 	fs := c.Flags()
@@ -211,7 +231,7 @@ func readInputs(ctx context.Context, e *env, f *inputFlags, mem memory.Allocator
 	}
 	opts := ingest.Options{Mem: mem, Workers: f.workers, MaxFileBytes: maxFile, NoDedup: f.noDedup, DedupMemory: dedupMem, Stdin: e.stdin}
 	if !f.keepRaw {
-		opts.OmitColumns = analysisOmits
+		opts.OmitColumns = omitFor(sinks)
 	}
 	var bar *progressBar
 	if e.stderrTTY && !f.quiet {

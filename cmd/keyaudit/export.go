@@ -93,7 +93,7 @@ func runExport(c *cobra.Command, e *env, o *exportOptions, paths []string) error
 		return usageErr("%v", err)
 	}
 	inv, sb := inventory.New(), sessions.New()
-	res, err := readInputs(c.Context(), e, &o.in, mem, paths, events, sinkFunc(inv.Add), sinkFunc(sb.Add))
+	res, err := readInputs(c.Context(), e, &o.in, mem, paths, events, reads(inventory.Columns(), inv.Add), reads(sessions.Columns(), sb.Add))
 	if err != nil {
 		events.Abort()
 		return err

@@ -86,7 +86,7 @@ aws_service, console or unattributed (used, but issued before the logs begin).`,
 			}
 			mem := memory.DefaultAllocator
 			sb := sessions.New()
-			if _, err := readInputs(c.Context(), e, &o.in, mem, args, sinkFunc(sb.Add)); err != nil {
+			if _, err := readInputs(c.Context(), e, &o.in, mem, args, reads(sessions.Columns(), sb.Add)); err != nil {
 				return err
 			}
 			sr := sb.Finish()
@@ -110,7 +110,7 @@ func writeInventory(c *cobra.Command, e *env, o *listOptions, paths []string,
 	}
 	mem := memory.DefaultAllocator
 	inv := inventory.New()
-	res, err := readInputs(c.Context(), e, &o.in, mem, paths, sinkFunc(inv.Add))
+	res, err := readInputs(c.Context(), e, &o.in, mem, paths, reads(inventory.Columns(), inv.Add))
 	if err != nil {
 		return err
 	}

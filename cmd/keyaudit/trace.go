@@ -42,7 +42,7 @@ the chain of STS calls back to the principal behind it, one line per hop.`,
 			mem := memory.DefaultAllocator
 			act := inventory.NewActivity([]string{key})
 			inv, sb := inventory.New(), sessions.New()
-			res, err := readInputs(c.Context(), e, &o.in, mem, paths, sinkFunc(act.Add), sinkFunc(inv.Add), sinkFunc(sb.Add))
+			res, err := readInputs(c.Context(), e, &o.in, mem, paths, reads(inventory.Columns(), act.Add), reads(inventory.Columns(), inv.Add), reads(sessions.Columns(), sb.Add))
 			if err != nil {
 				return err
 			}

@@ -52,7 +52,7 @@ the current generation, the owning account (the same answer as
 			if len(paths) > 0 {
 				mem := memory.DefaultAllocator
 				inv, sb := inventory.New(), sessions.New()
-				res, err := readInputs(c.Context(), e, &o.in, mem, paths, sinkFunc(inv.Add), sinkFunc(sb.Add))
+				res, err := readInputs(c.Context(), e, &o.in, mem, paths, reads(inventory.Columns(), inv.Add), reads(sessions.Columns(), sb.Add))
 				if err != nil {
 					return err
 				}

@@ -77,3 +77,24 @@ func (v *View) Bool(col, i int) bool {
 	a := v.bool[col]
 	return a != nil && a.IsValid(i) && a.Value(i)
 }
+
+// OmitAllBut returns the columns of EventSchema that are in none of the
+// lists: the ingest.Options.OmitColumns of a run whose consumers read only
+// those columns.
+func OmitAllBut(keep ...[]int) []int {
+	var need uint64
+	for _, cols := range keep {
+		for _, c := range cols {
+			if c >= 0 && c < NumColumns {
+				need |= 1 << c
+			}
+		}
+	}
+	var omit []int
+	for c := 0; c < NumColumns; c++ {
+		if need&(1<<c) == 0 {
+			omit = append(omit, c)
+		}
+	}
+	return omit
+}
