@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
-	"github.com/valyala/fastjson"
 
 	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
 )
@@ -245,10 +244,10 @@ func (b *Builder) addIssue(st *keyState, c *cloudtrail.View, i int) {
 	r.console = r.invokedBy == signinService || c.Bool(cloudtrail.ColSessionCredentialFromConsole, i)
 	switch r.eventName {
 	case "AssumeRoot":
-		r.targetAccount = in(rawField(c.Str(cloudtrail.ColRequestParameters, i), "targetPrincipal"))
+		r.targetAccount = in(c.Str(cloudtrail.ColReqTargetPrincipal, i))
 	case "GetFederationToken":
 		if r.sessionName == "" {
-			r.sessionName = in(rawField(c.Str(cloudtrail.ColRequestParameters, i), "name"))
+			r.sessionName = in(c.Str(cloudtrail.ColReqName, i))
 		}
 	}
 	st.issue = r
@@ -267,19 +266,6 @@ func lessIssue(a, b *issueRec) bool {
 		return a.issuerARN != ""
 	}
 	return a.eventID < b.eventID
-}
-
-// rawField reads a top-level string field of a raw JSON object; "" when
-// the object or field is absent or not a string.
-func rawField(raw, name string) string {
-	if raw == "" {
-		return ""
-	}
-	v, err := fastjson.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return string(v.GetStringBytes(name))
 }
 
 // Events is Add under the name of ingest.EventSink, so that a Builder can

@@ -16,6 +16,6 @@ func Columns() []int {
 		ct.ColRespCredentialsAccessKeyID, ct.ColRespAssumedRoleARN,
 		ct.ColReqRoleARN, ct.ColReqRoleSessionName, ct.ColReqPrincipalARN, ct.ColReqSourceIdentity,
 		ct.ColRespSubject, ct.ColRespProvider, ct.ColRespSubjectFromWebIdentityToken,
-		ct.ColRequestParameters, // targetPrincipal and name, for AssumeRoot and GetFederationToken
+		ct.ColReqTargetPrincipal, ct.ColReqName,
 	}
 }

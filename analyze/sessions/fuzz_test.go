@@ -29,6 +29,7 @@ func FuzzBuilder(f *testing.F) {
 				Set(ct.ColUIAccessKeyID, pair[0]).Set(ct.ColRespCredentialsAccessKeyID, pair[1]).
 				Set(ct.ColUIType, typ).Set(ct.ColUIARN, arn).Set(ct.ColUIInvokedBy, invokedBy).
 				Set(ct.ColReqRoleARN, arn).Set(ct.ColReqPrincipalARN, arn).Set(ct.ColRequestParameters, params).
+				Set(ct.ColReqTargetPrincipal, params).Set(ct.ColReqName, params).
 				Set(ct.ColUIAccountID, acct).Set(ct.ColRecipientAccountID, recipient).Set(ct.ColUIPrincipalID, acct)
 			ct.AppendEvent(rb, e)
 		}

@@ -141,11 +141,13 @@ func scenarios() []scenario {
 				// gets a root session in member account B.
 				iamUser(ev("ar1", "2025-01-10T09:00:00Z", "AssumeRoot"), acctA, "alice", akia).
 					Set(ct.ColRequestParameters, `{"targetPrincipal":"`+acctB+`","taskPolicyArn":{"arn":"arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"}}`).
+					Set(ct.ColReqTargetPrincipal, acctB).
 					Set(ct.ColRespCredentialsAccessKeyID, "ASIAASSUMEROOT000001"),
 				rootUser(call("ar2", "2025-01-10T09:01:00Z", "DeleteLoginProfile"), acctB, "ASIAASSUMEROOT000001"),
 				// A federated user of alice.
 				iamUser(ev("gf1", "2025-01-10T10:00:00Z", "GetFederationToken"), acctA, "alice", akia).
 					Set(ct.ColRequestParameters, `{"name":"contractor","durationSeconds":3600}`).
+					Set(ct.ColReqName, "contractor").
 					Set(ct.ColRespCredentialsAccessKeyID, "ASIAFEDERATION000001"),
 				ev("gf2", "2025-01-10T10:05:00Z", "ListBuckets").Set(ct.ColEventSource, "s3.amazonaws.com").
 					Set(ct.ColUIType, "FederatedUser").Set(ct.ColUIARN, "arn:aws:sts::"+acctA+":federated-user/contractor").

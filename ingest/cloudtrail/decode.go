@@ -449,6 +449,8 @@ var requestFields = []field{
 	{name: "status", col: ColReqStatus},
 	{name: "principalArn", col: ColReqPrincipalARN},
 	{name: "sourceIdentity", col: ColReqSourceIdentity},
+	{name: "targetPrincipal", col: ColReqTargetPrincipal},
+	{name: "name", col: ColReqName},
 }
 
 var responseFields = []field{

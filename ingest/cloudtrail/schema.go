@@ -52,6 +52,8 @@ const (
 	ColReqStatus
 	ColReqPrincipalARN
 	ColReqSourceIdentity
+	ColReqTargetPrincipal
+	ColReqName
 	ColRespAccessKeyID
 	ColRespAccessKeyCreateDate
 	ColRespAccessKeyStatus
@@ -110,6 +112,8 @@ var ColumnNames = [NumColumns]string{
 	ColReqStatus:                       "request_status",
 	ColReqPrincipalARN:                 "request_principal_arn",
 	ColReqSourceIdentity:               "request_source_identity",
+	ColReqTargetPrincipal:              "request_target_principal",
+	ColReqName:                         "request_name",
 	ColRespAccessKeyID:                 "response_access_key_id",
 	ColRespAccessKeyCreateDate:         "response_access_key_create_date",
 	ColRespAccessKeyStatus:             "response_access_key_status",
@@ -165,6 +169,8 @@ var JSONPaths = [NumColumns]string{
 	ColReqStatus:                       "requestParameters.status",
 	ColReqPrincipalARN:                 "requestParameters.principalArn",
 	ColReqSourceIdentity:               "requestParameters.sourceIdentity",
+	ColReqTargetPrincipal:              "requestParameters.targetPrincipal",
+	ColReqName:                         "requestParameters.name",
 	ColRespAccessKeyID:                 "responseElements.accessKey.accessKeyId",
 	ColRespAccessKeyCreateDate:         "responseElements.accessKey.createDate",
 	ColRespAccessKeyStatus:             "responseElements.accessKey.status",
