@@ -71,19 +71,24 @@ func (f *inputFlags) register(c *cobra.Command) {
 
 // outputFlags are the flags of every command that writes a report.
 type outputFlags struct {
-	format string
-	output string
+	format         string
+	output         string
+	escapeFormulas bool
 }
 
 func (f *outputFlags) register(c *cobra.Command, def string) {
 	fs := c.Flags()
 	fs.StringVarP(&f.format, "format", "f", def, "output format: "+strings.Join(report.Formats(), ", "))
 	fs.StringVarP(&f.output, "output", "o", "", "write to `FILE` (default: stdout); written to a temporary name and renamed when complete")
+	fs.BoolVar(&f.escapeFormulas, "csv-escape-formulas", false, "with -f csv: prefix ' to cells that start with = + - @ tab or CR, so a spreadsheet does not run log text (a user agent, a session name) as a formula")
 }
 
 func (f *outputFlags) check(e *env) error {
 	if !contains(report.Formats(), f.format) {
 		return usageErr("unknown format %q: use one of %s", f.format, strings.Join(report.Formats(), ", "))
+	}
+	if f.escapeFormulas && f.format != "csv" {
+		return usageErr("--csv-escape-formulas applies to -f csv only, not %s", f.format)
 	}
 	if f.format == "parquet" && (f.output == "" || f.output == "-") && e.stdoutTTY {
 		return usageErr("will not write Parquet to a terminal: add -o FILE.parquet or redirect stdout")
@@ -375,6 +380,7 @@ func writeOutput(e *env, out *outputFlags, inputs []string, schema *arrow.Schema
 	} else if opts.Width == 0 && (out.output == "" || out.output == "-") {
 		opts.Width = terminalWidth(e)
 	}
+	opts.EscapeFormulas = out.escapeFormulas
 	var w io.Writer = e.stdout
 	var file *report.File
 	if out.output != "" && out.output != "-" {
