@@ -73,7 +73,9 @@ func TestRunCases(t *testing.T) {
 				return []string{write(t, dir, "bomb.json.gz", gz(t, `{"Records":[`+strings.Repeat(" ", 8<<20)+`]}`))}
 			},
 			opts: Options{MaxFileBytes: 1 << 20},
-			want: want{stats: map[Kind]Counts{KindCloudTrail: {Files: 1, FilesFailed: 1}}, errs: []error{ErrTooBig}},
+			// Streamed up to the limit: what follows the '[' is cut, and,
+			// as in any truncated file, counts as one rejected record.
+			want: want{stats: map[Kind]Counts{KindCloudTrail: {Files: 1, FilesFailed: 1, Records: 1, Rejected: 1}}, errs: []error{ErrTooBig}},
 		},
 		{
 			name: "multi-member gzip",
@@ -363,5 +365,32 @@ func TestTruncatedGzipPaths(t *testing.T) {
 	}
 	if len(fileRows.rows) == 0 || len(fileRows.rows) != len(stdinRows.rows) {
 		t.Errorf("kept %d rows from the file and %d from stdin, want the same, > 0", len(fileRows.rows), len(stdinRows.rows))
+	}
+}
+
+// TestLargeFileStreams: a file several times the decoder's window is read
+// whole, as a stream; with a MaxFileBytes below its size, the events before
+// the limit are kept and the file is failed with ErrTooBig.
+func TestLargeFileStreams(t *testing.T) {
+	pad := strings.Repeat("x", 1000)
+	var ids []string
+	for i := 0; i < 20000; i++ { // ~21 MB of JSON, 5x the window
+		ids = append(ids, fmt.Sprintf("%s-%06d", pad, i))
+	}
+	data := gz(t, s3File(ids...))
+	p := write(t, t.TempDir(), "big.json.gz", data)
+
+	res, sink := run(t, []string{p}, Options{})
+	if c := res.Stats[KindCloudTrail]; len(sink.rows) != len(ids) || c.Used != int64(len(ids)) || len(res.Errors) != 0 {
+		t.Errorf("rows %d, stats %+v, errors %v; want all %d events", len(sink.rows), c, errStrings(res.Errors), len(ids))
+	}
+
+	res, sink = run(t, []string{p}, Options{MaxFileBytes: 10 << 20})
+	c := res.Stats[KindCloudTrail]
+	if len(res.Errors) != 1 || !errors.Is(res.Errors[0], ErrTooBig) || c.FilesFailed != 1 {
+		t.Errorf("errors %v, stats %+v; want the file failed as too big", errStrings(res.Errors), c)
+	}
+	if n := len(sink.rows); n < 9000 || n >= len(ids) {
+		t.Errorf("kept %d events before the 10 MB limit, want about half of %d", n, len(ids))
 	}
 }

@@ -18,7 +18,10 @@
 // What a file is comes from its content, never its name. gzip (by its magic
 // bytes; several members are read as one stream) is decompressed first,
 // bounded by Options.MaxFileBytes so that a gzip bomb fails with ErrTooBig
-// instead of filling memory. Then, from the first 64 KiB:
+// instead of running for ever. CloudTrail files are decoded as a stream
+// through a 4 MiB window that grows only for a single larger event (up to
+// Options.MaxRecordBytes), so memory does not grow with the file; credential
+// reports are read whole, up to 256 MiB. Then, from the first 64 KiB:
 //
 //   - KindCredentialsFile: an access-keys CSV or ~/.aws/credentials; only
 //     the access key IDs are kept (Result.KeyIDs), never a secret.

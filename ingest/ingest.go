@@ -31,8 +31,8 @@ type Options struct {
 	Mem            memory.Allocator // required
 	Workers        int              // parallel file readers; 0 = GOMAXPROCS
 	BatchRows      int              // rows per event record; 0 = 8192
-	MaxFileBytes   int64            // bound on one file's decompressed size; 0 = 256 MiB
-	MaxRecordBytes int              // bound on one JSON line; 0 = 64 MiB
+	MaxFileBytes   int64            // bound on one file's decompressed size (a gzip-bomb guard; memory does not grow with it); 0 = 4 GiB
+	MaxRecordBytes int              // bound on one event (one JSON line, one array element); 0 = 64 MiB
 	NoDedup        bool             // keep events whose eventID was seen already
 	DedupMemory    int64            // bytes of RAM for the eventID set before it spills to disk; 0 = 32 MiB
 	Progress       func(Progress)   // called from one goroutine; may be nil

@@ -18,7 +18,7 @@ import (
 // Defaults of Options.
 const (
 	DefaultBatchRows      = 8192
-	DefaultMaxFileBytes   = 256 << 20
+	DefaultMaxFileBytes   = 4 << 30
 	DefaultMaxRecordBytes = 64 << 20
 	progressEvery         = 100 * time.Millisecond
 )

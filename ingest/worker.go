@@ -293,18 +293,29 @@ func (w *worker) readFailed(k Kind, err error, compressed bool) {
 
 func (w *worker) readErr(err error, compressed bool) error {
 	switch {
-	case errors.Is(err, ErrTooBig):
+	case err == ErrTooBig:
 		return fmt.Errorf("%w (%d bytes)", ErrTooBig, w.opts.MaxFileBytes)
+	case errors.Is(err, ErrTooBig):
+		return err
 	case compressed && !errors.Is(err, ErrLineTooLong):
 		return fmt.Errorf("%w: %v", ErrTruncated, err)
 	}
 	return fmt.Errorf("read: %w", err)
 }
 
-// readAll reads the rest of the body into w.buf.
+// maxReportBytes bounds the credential reports and credentials files,
+// which are read whole: real ones are a few MB.
+const maxReportBytes = 256 << 20
+
+// readAll reads the rest of the body into w.buf (credential reports and
+// credentials files), failing with ErrTooBig past maxReportBytes.
 func (w *worker) readAll() ([]byte, error) {
 	var err error
-	w.buf, err = readFull(w.buf[:0], w.bodyR)
+	lim := io.LimitedReader{R: w.bodyR, N: maxReportBytes + 1}
+	w.buf, err = readFull(w.buf[:0], &lim)
+	if err == nil && lim.N <= 0 {
+		err = fmt.Errorf("%w (%d bytes, the limit for a credential report)", ErrTooBig, int64(maxReportBytes))
+	}
 	return w.buf, err
 }
 
@@ -325,15 +336,16 @@ func readFull(buf []byte, r io.Reader) ([]byte, error) {
 	}
 }
 
-// events decodes a whole file of CloudTrail events.
+// eventWindow is the window of the streaming event decoder: files up to
+// this size (decompressed) are decoded in one piece; the window grows only
+// for a single event larger than it, up to Options.MaxRecordBytes.
+const eventWindow = 4 << 20
+
+// decodeWhole decodes a file of CloudTrail events as a stream: memory is
+// bounded by the window, not by the file.
 func (w *worker) decodeWhole(k Kind, f cloudtrail.Format, compressed bool) error {
-	data, rerr := w.readAll()
-	if errors.Is(rerr, ErrTooBig) {
-		w.readFailed(k, rerr, compressed)
-		return nil
-	}
 	before := w.dec.Stats
-	inErr, fatal := w.dec.DecodeFile(data, f)
+	inErr, rerr, fatal := w.dec.DecodeStream(w.bodyR, f, eventWindow, w.opts.MaxRecordBytes)
 	if fatal != nil {
 		return fatal
 	}

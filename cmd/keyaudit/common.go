@@ -64,7 +64,7 @@ func (f *inputFlags) register(c *cobra.Command) {
 	fs.StringVar(&f.statsFile, "stats", "", "write the input accounting (files, records, errors) as JSON to `FILE`")
 	fs.BoolVar(&f.strict, "strict", false, "treat any input error (bad row, bad record, unreadable file) as fatal: exit 2")
 	fs.IntVar(&f.workers, "workers", 0, "parallel file readers (default: number of CPUs)")
-	fs.StringVar(&f.maxFileSize, "max-file-size", "256MiB", "stop reading a file that decompresses to more than `SIZE`: a file is held in memory while it is decoded (e.g. 1GiB)")
+	fs.StringVar(&f.maxFileSize, "max-file-size", "4GiB", "stop reading a file that decompresses to more than `SIZE` (a guard against gzip bombs; CloudTrail files are streamed, so memory does not grow with it)")
 	fs.BoolVar(&f.noDedup, "no-dedup", false, "keep CloudTrail events whose eventID was already seen")
 	fs.StringVar(&f.dedupMemory, "dedup-memory", "32MiB", "`SIZE` of memory for the eventID set; past it, sorted runs spill to an unlinked temporary file")
 }

@@ -135,14 +135,16 @@ type Decoder struct {
 
 	Stats Stats
 
-	cols  *columns
-	high  bool // the staged event has non-ASCII bytes
-	s     scanner
-	inner scanner
-	row   row
-	err   *RecordError // first field error of the current event
-	index int
-	line  int
+	cols   *columns
+	st     *stream // the input of DecodeStream, nil in DecodeFile
+	stream stream
+	high   bool // the staged event has non-ASCII bytes
+	s      scanner
+	inner  scanner
+	row    row
+	err    *RecordError // first field error of the current event
+	index  int
+	line   int
 
 	arena    []byte // unescaped strings of the current event
 	innerBuf []byte // the unescaped CloudTrailEvent of lookup-events

@@ -58,15 +58,28 @@ type scanner struct {
 	// high is set when a string had a non-ASCII byte (then values are
 	// checked for valid UTF-8).
 	high bool
+	// partial is set when buf is a window of a stream that goes on after
+	// it: reaching its end is then an error (short), not the end of input.
+	partial bool
+	// short is set with err when the error may only be that the window
+	// ends too early: the decoder refills the window and tries again.
+	short bool
 }
+
+// shortMargin: an error within this many bytes of the end of a partial
+// window may come from a token cut by the window (a literal, a number, an
+// escape) and is retried with more input.
+const shortMargin = 8
 
 func (s *scanner) reset(buf []byte) {
 	s.buf, s.pos, s.err, s.secret, s.high = buf, 0, nil, false, false
+	s.partial, s.short = false, false
 }
 
 func (s *scanner) fail(msg string) bool {
 	if s.err == nil {
 		s.err = &SyntaxError{Offset: s.pos, Msg: msg, cause: ErrSyntax}
+		s.short = s.partial && s.pos >= len(s.buf)-shortMargin
 	}
 	return false
 }
@@ -91,10 +104,14 @@ func (s *scanner) ws() {
 	s.pos = i
 }
 
-// peek returns the next non-space byte, or 0 at the end.
+// peek returns the next non-space byte, or 0 at the end (which is an
+// error in a partial window).
 func (s *scanner) peek() byte {
 	s.ws()
 	if s.pos >= len(s.buf) {
+		if s.partial {
+			s.fail("unexpected end of window")
+		}
 		return 0
 	}
 	return s.buf[s.pos]
@@ -296,6 +313,9 @@ func (s *scanner) num() bool {
 		}
 	}
 	s.pos = i
+	if s.partial && i == len(b) { // the number may go on in the next window
+		return s.fail("number at the end of the window")
+	}
 	return true
 }
 
