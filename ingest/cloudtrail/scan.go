@@ -104,14 +104,12 @@ func (s *scanner) ws() {
 	s.pos = i
 }
 
-// peek returns the next non-space byte, or 0 at the end (which is an
-// error in a partial window).
+// peek returns the next non-space byte, or 0 at the end. In a partial
+// window the callers that take 0 for the end of a value fail there (short);
+// objStart and arrStart check for it themselves.
 func (s *scanner) peek() byte {
 	s.ws()
 	if s.pos >= len(s.buf) {
-		if s.partial {
-			s.fail("unexpected end of window")
-		}
 		return 0
 	}
 	return s.buf[s.pos]
@@ -453,6 +451,9 @@ func (s *scanner) objStart(depth int) (empty bool, ok bool) {
 		s.pos++
 		return true, true
 	}
+	if s.partial && s.pos >= len(s.buf) { // '}' may be in the next window
+		return false, s.fail("unexpected end of window")
+	}
 	return false, true
 }
 
@@ -501,6 +502,9 @@ func (s *scanner) arrStart(depth int) (empty bool, ok bool) {
 	if s.peek() == ']' {
 		s.pos++
 		return true, true
+	}
+	if s.partial && s.pos >= len(s.buf) { // ']' may be in the next window
+		return false, s.fail("unexpected end of window")
 	}
 	return false, true
 }
