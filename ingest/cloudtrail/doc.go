@@ -27,6 +27,13 @@
 // must Release it). BenchmarkParsers compares it with fastjson,
 // encoding/json and jsontext; decode.go has the numbers.
 //
+// DecodeFile reads a file held in memory; DecodeStream reads a stream
+// through a window that grows only for a single larger event, decoding it
+// unit by unit (an event, a key, a separator). A unit cut by the end of the
+// window is undone and run again after the window is refilled, so both give
+// the same rows, counts and errors (FuzzDecodeStream checks it), and memory
+// does not depend on the size of the file.
+//
 // Rules, per event:
 //
 //   - A missing, null or unparsable eventTime rejects the event (the
