@@ -267,8 +267,8 @@ func (d *Decoder) decode(f Format) (inputErr, fatal error) {
 		if f == FormatLookupEvents {
 			name = "Events"
 		}
-		var empty, more bool
-		_, ok := d.unit(s, func() bool { empty, _ = s.objStart(0); return true })
+		var empty, more, ok bool
+		_, ok = d.unit(s, func() bool { empty, ok = s.objStart(0); return ok })
 		found := false
 		for more = ok && !empty; more; {
 			var key []byte
