@@ -224,8 +224,9 @@ func (d *Decoder) unit(s *scanner, fn func() bool) (start int, ok bool) {
 		d.Stats, d.index = stats, index
 		s.pos, s.err, s.short = start, nil, false
 		if !d.refill(s, start) {
-			// Nothing more to read: run it once more on the whole rest of
-			// the input, so that the error is the real one.
+			// The unit is larger than maxWindow (s.err says so): run it
+			// once more as if the input ended here, so that it is counted
+			// (as rejected) like any other broken unit.
 			s.partial = false
 			start = s.pos
 			ok := fn() && s.err == nil
@@ -234,13 +235,18 @@ func (d *Decoder) unit(s *scanner, fn func() bool) (start int, ok bool) {
 	}
 }
 
-// atEnd reports whether only white space is left, reading on in a stream;
-// bytes from keep on are kept in the window.
+// atEnd reports whether only white space is left, reading on in a stream.
+// With keep < s.pos, the bytes from keep on stay in the window (and move to
+// its start); otherwise the white space read is dropped as it goes.
 func (d *Decoder) atEnd(s *scanner, keep int) bool {
+	retain := keep < s.pos
 	for {
 		s.ws()
 		if s.pos < len(s.buf) {
 			return false
+		}
+		if !retain {
+			keep = s.pos
 		}
 		if d.st == nil || !d.refill(s, keep) {
 			return true

@@ -200,6 +200,33 @@ func TestDecodeStreamTooLarge(t *testing.T) {
 	}
 }
 
+// TestDecodeStreamTrailingSpace: white space after the events, however
+// long, is read through without growing the window.
+func TestDecodeStreamTrailingSpace(t *testing.T) {
+	data := []byte(`{"Records":[{"eventTime":"2026-10-01T10:00:00Z","eventID":"a"}]}` + strings.Repeat(" \n", 5000))
+	for _, f := range []Format{FormatRecords, FormatArray, FormatObjects} {
+		in := data
+		if f == FormatArray {
+			in = []byte(`[{"eventTime":"2026-10-01T10:00:00Z","eventID":"a"}]` + strings.Repeat(" \n", 5000))
+		}
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		d := NewDecoder(mem)
+		d.Emit = func(r arrow.Record) error { r.Release(); return nil }
+		inErr, readErr, fatal := d.DecodeStream(bytes.NewReader(in), f, 256, 1024)
+		if f != FormatObjects && (inErr != nil || readErr != nil || fatal != nil) {
+			t.Errorf("%v: %v %v %v", f, inErr, readErr, fatal)
+		}
+		if err := d.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if cap(d.stream.win) > 1024 {
+			t.Errorf("%v: window grew to %d", f, cap(d.stream.win))
+		}
+		d.Release()
+		mem.AssertSize(t, 0)
+	}
+}
+
 func errorsAs(err error, re **RecordError) bool {
 	e, ok := err.(*RecordError)
 	if ok {
