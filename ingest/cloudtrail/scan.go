@@ -440,18 +440,29 @@ func (s *scanner) skip(depth int, check bool) bool {
 // objStart consumes the '{' at pos. It reports whether the object is
 // empty (its '}' consumed too).
 func (s *scanner) objStart(depth int) (empty bool, ok bool) {
+	return s.open(depth, '{', '}', "expected object")
+}
+
+// arrStart consumes the '[' at pos; see objStart.
+func (s *scanner) arrStart(depth int) (empty bool, ok bool) {
+	return s.open(depth, '[', ']', "expected array")
+}
+
+// open consumes the opening bracket of a container at pos, and its
+// closing one when the container is empty.
+func (s *scanner) open(depth int, opening, closing byte, expected string) (empty bool, ok bool) {
 	if depth >= MaxDepth {
 		return false, s.tooDeep()
 	}
-	if s.peek() != '{' {
-		return false, s.fail("expected object")
+	if s.peek() != opening {
+		return false, s.fail(expected)
 	}
 	s.pos++
-	if s.peek() == '}' {
+	if s.peek() == closing {
 		s.pos++
 		return true, true
 	}
-	if s.partial && s.pos >= len(s.buf) { // '}' may be in the next window
+	if s.partial && s.pos >= len(s.buf) { // the closing bracket may be in the next window
 		return false, s.fail("unexpected end of window")
 	}
 	return false, true
@@ -478,48 +489,22 @@ func (s *scanner) key() (key []byte, esc bool, ok bool) {
 }
 
 // objNext consumes the ',' or '}' after a member; more is true after ','.
-func (s *scanner) objNext() (more bool, ok bool) {
-	switch s.peek() {
-	case ',':
-		s.pos++
-		return true, true
-	case '}':
-		s.pos++
-		return false, true
-	}
-	return false, s.fail("expected ',' or '}'")
-}
-
-// arrStart consumes the '[' at pos; see objStart.
-func (s *scanner) arrStart(depth int) (empty bool, ok bool) {
-	if depth >= MaxDepth {
-		return false, s.tooDeep()
-	}
-	if s.peek() != '[' {
-		return false, s.fail("expected array")
-	}
-	s.pos++
-	if s.peek() == ']' {
-		s.pos++
-		return true, true
-	}
-	if s.partial && s.pos >= len(s.buf) { // ']' may be in the next window
-		return false, s.fail("unexpected end of window")
-	}
-	return false, true
-}
+func (s *scanner) objNext() (more bool, ok bool) { return s.next('}', "expected ',' or '}'") }
 
 // arrNext consumes the ',' or ']' after an element.
-func (s *scanner) arrNext() (more bool, ok bool) {
+func (s *scanner) arrNext() (more bool, ok bool) { return s.next(']', "expected ',' or ']'") }
+
+// next consumes the ',' or the closing bracket after a container's item.
+func (s *scanner) next(closing byte, expected string) (more bool, ok bool) {
 	switch s.peek() {
 	case ',':
 		s.pos++
 		return true, true
-	case ']':
+	case closing:
 		s.pos++
 		return false, true
 	}
-	return false, s.fail("expected ',' or ']'")
+	return false, s.fail(expected)
 }
 
 // jsonType names the JSON type of the value starting with c.
