@@ -7,7 +7,6 @@
 #   BENCH_FILES    log files                   (800)
 #   BENCH_ACCOUNTS accounts                    (8)
 #   BENCH_SEED     generator seed              (1)
-#   BENCH_AS_OF    --as-of for `keys`          (2026-11-01)
 #   BENCH_REPS     rounds of every measured step; the report shows each
 #                  step's fastest round, as the least disturbed by other
 #                  load on the machine (3)
@@ -29,7 +28,6 @@ EVENTS=${BENCH_EVENTS:-1000000}
 FILES=${BENCH_FILES:-800}
 ACCOUNTS=${BENCH_ACCOUNTS:-8}
 SEED=${BENCH_SEED:-1}
-AS_OF=${BENCH_AS_OF:-2026-11-01}
 SCALE=${BENCH_SCALE:-1}
 REPS=${BENCH_REPS:-3}
 KEYAUDIT=${KEYAUDIT:-./bin/keyaudit}
@@ -98,14 +96,8 @@ run_suite() { # DIR SUFFIX
 		measure "zcat-2" "$ev" "$by" sh -c 'xargs -P2 -n "$2" zcat <"$1"' sh "$list" "$half"
 	fi
 	if has_cmd keys; then
-		# --as-of only when this build of keys has it.
-		local asof=()
-		if "$KEYAUDIT" keys --help 2>&1 | grep -q -e '--as-of'; then
-			asof=(--as-of "$AS_OF")
-		else
-			log "keys has no --as-of flag; running without it"
-		fi
-		measure "keys$sfx" "$ev" "$by" "$KEYAUDIT" keys -f csv -q "${asof[@]}" -o "$BENCH_DIR/out/keys$sfx.csv" "$dir"
+		# keys reports no ages, so it takes no --as-of.
+		measure "keys$sfx" "$ev" "$by" "$KEYAUDIT" keys -f csv -q -o "$BENCH_DIR/out/keys$sfx.csv" "$dir"
 	else
 		log "$KEYAUDIT has no 'keys' command (or is missing); skipping keys"
 	fi
