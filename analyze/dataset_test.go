@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"fmt"
-	"github.com/keyaudit/keyaudit/internal/datasets"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +12,8 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 
 	"github.com/keyaudit/keyaudit/ingest/credreport"
+	"github.com/keyaudit/keyaudit/internal/datasets"
+	"github.com/keyaudit/keyaudit/internal/golden"
 )
 
 // credentialReportsDir returns the shared credential-report samples, or
@@ -78,19 +79,7 @@ func TestSharedDatasets(t *testing.T) {
 		t.Error("no findings in any shared credential report: the rules or the dataset changed")
 	}
 	got := out.String()
-	golden := filepath.Join("testdata", "datasets.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./analyze -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("findings over the shared datasets differ from %s (go test ./analyze -update to accept)\n got:\n%s", golden, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "datasets.golden"), []byte(got))
 }
 
 func checkInvariants(t *testing.T, file string, keys arrow.Record, fs []Finding) {

@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -10,6 +9,8 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+
+	"github.com/keyaudit/keyaudit/internal/golden"
 )
 
 func TestFindingSchemaOrder(t *testing.T) {
@@ -69,19 +70,7 @@ func TestFindingsRecord(t *testing.T) {
 	if err := array.RecordToJSON(rec, &buf); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "findings_record.golden.json")
-	if *update {
-		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./analyze -update to create it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("record differs from %s (go test ./analyze -update to accept)\n got:\n%s\nwant:\n%s", golden, buf.Bytes(), want)
-	}
+	golden.Check(t, filepath.Join("testdata", "findings_record.golden.json"), buf.Bytes())
 
 	// Spot checks that do not depend on the golden file.
 	slot := rec.Column(FIdxKeySlot).(*array.Int32)

@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"flag"
 	"fmt"
 	"strings"
 	"testing"
@@ -13,8 +12,6 @@ import (
 
 	"github.com/keyaudit/keyaudit/ingest/credreport"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 const acct = "111111111111"
 

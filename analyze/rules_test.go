@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 
 	"github.com/keyaudit/keyaudit/ingest/credreport"
+	"github.com/keyaudit/keyaudit/internal/golden"
 )
 
 // mixedAccount is one account with one case for every rule, spread over
@@ -48,19 +49,7 @@ func evaluateKeys(t *testing.T, cfg Config, groups ...[]Key) []Finding {
 
 func TestEvaluateGolden(t *testing.T) {
 	got := strings.Join(fmtFindings(evaluateKeys(t, DefaultConfig(asOf), mixedRecords()...)), "\n") + "\n"
-	golden := filepath.Join("testdata", "evaluate.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./analyze -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("Evaluate output differs from %s (go test ./analyze -update to accept)\n got:\n%s\nwant:\n%s", golden, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "evaluate.golden"), []byte(got))
 }
 
 func TestEvaluateOrder(t *testing.T) {

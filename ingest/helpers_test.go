@@ -3,9 +3,7 @@ package ingest
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
-	internaldatasets "github.com/keyaudit/keyaudit/internal/datasets"
 	"sort"
 	"strings"
 	"sync"
@@ -17,9 +15,8 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
+	internaldatasets "github.com/keyaudit/keyaudit/internal/datasets"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // collect is an EventSink that keeps every row as a map of column name to
 // value (strings, RFC 3339 times, bools), for comparisons.

@@ -3,7 +3,6 @@ package ingest
 import (
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
+	"github.com/keyaudit/keyaudit/internal/golden"
 )
 
 // Secrets planted in testdata/tree; no column and no error may hold them.
@@ -49,7 +49,7 @@ func statsOf(res *Result) map[Kind]Counts {
 }
 
 func TestRunTree(t *testing.T) {
-	var golden []byte
+	var first []byte
 	for _, workers := range []int{1, 4} {
 		res, sink := run(t, []string{"testdata/tree"}, Options{Workers: workers, BatchRows: 3})
 		if got := statsOf(res); !reflect.DeepEqual(got, wantTreeStats) {
@@ -85,31 +85,15 @@ func TestRunTree(t *testing.T) {
 				}
 			}
 		}
-		if golden == nil {
-			golden = b
-		} else if string(golden) != string(b) {
+		if first == nil {
+			first = b
+		} else if string(first) != string(b) {
 			t.Errorf("the rows with 4 workers differ from the rows with 1")
 		}
 		if workers == 1 {
-			checkGolden(t, "testdata/tree.golden.json", b)
+			golden.Check(t, "testdata/tree.golden.json", b)
 			checkTreeErrors(t, res)
 		}
-	}
-}
-
-func checkGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs from the output (run go test -update and review the diff)", path)
 	}
 }
 

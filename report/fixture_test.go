@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"flag"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,8 +12,6 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden files")
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -125,24 +122,4 @@ func writeAll(t *testing.T, format string, opts Options, recs ...arrow.Record) [
 		t.Fatalf("Close: %v", err)
 	}
 	return buf.Bytes()
-}
-
-// golden compares got with testdata/<name>.golden, rewriting it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from %s (run go test ./report -update after checking)\n--- got ---\n%s\n--- want ---\n%s",
-			name, path, got, want)
-	}
 }

@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+
+	"github.com/keyaudit/keyaudit/internal/golden"
 )
 
 func TestGolden(t *testing.T) {
@@ -37,7 +40,7 @@ func TestGolden(t *testing.T) {
 			rec := buildRecord(t, mem, fixtureRows)
 			defer rec.Release()
 			got := writeAll(t, tt.format, tt.opts, rec)
-			golden(t, tt.name, got)
+			golden.Check(t, filepath.Join("testdata", tt.name+".golden"), got)
 		})
 	}
 }

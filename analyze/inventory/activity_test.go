@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
+	"github.com/keyaudit/keyaudit/internal/golden"
 )
 
 func renderTraces(ts []KeyActivity) string {
@@ -87,7 +88,7 @@ func TestActivity(t *testing.T) {
 		t.Fatalf("%d traces, want 3", len(ts))
 	}
 	got := renderTraces(ts)
-	golden(t, "activity.golden", got)
+	golden.CheckString(t, "testdata/activity.golden", got)
 	var text strings.Builder
 	for _, tr := range ts {
 		text.WriteString("key " + tr.AccessKeyID + "\n")
@@ -95,7 +96,7 @@ func TestActivity(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	golden(t, "activity_text.golden", text.String())
+	golden.CheckString(t, "testdata/activity_text.golden", text.String())
 	if r := a.Result(asia); r == nil || r.AccessKeyID != asia || r.Calls != 2 {
 		t.Errorf("Result(%s) = %+v", asia, r)
 	}

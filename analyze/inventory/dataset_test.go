@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"context"
-	"github.com/keyaudit/keyaudit/internal/datasets"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/keyaudit/keyaudit/analyze"
 	"github.com/keyaudit/keyaudit/ingest"
+	"github.com/keyaudit/keyaudit/internal/datasets"
 )
 
 type sinkFunc func(arrow.Record) error

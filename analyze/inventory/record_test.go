@@ -9,6 +9,7 @@ import (
 
 	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
+	"github.com/keyaudit/keyaudit/internal/golden"
 )
 
 func TestKeyRecordGolden(t *testing.T) {
@@ -38,7 +39,7 @@ func TestKeyRecordGolden(t *testing.T) {
 	if !rec.Schema().Equal(KeySchema) {
 		t.Fatalf("schema = %s", rec.Schema())
 	}
-	golden(t, "keys.golden", dump(rec))
+	golden.CheckString(t, "testdata/keys.golden", dump(rec))
 
 	// The order of events does not matter.
 	rev := slices.Clone(evs)

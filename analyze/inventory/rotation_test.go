@@ -10,6 +10,7 @@ import (
 	"github.com/keyaudit/keyaudit/analyze"
 	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
+	"github.com/keyaudit/keyaudit/internal/golden"
 )
 
 func TestRotations(t *testing.T) {
@@ -98,7 +99,7 @@ func TestRotations(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	rec := inv.RotationRecord(mem, analyze.Config{AsOf: at(30 * day)})
 	defer rec.Release()
-	golden(t, "rotation.golden", dump(rec))
+	golden.CheckString(t, "testdata/rotation.golden", dump(rec))
 }
 
 func TestRotationStraddlingDay(t *testing.T) {

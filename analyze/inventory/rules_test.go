@@ -9,6 +9,7 @@ import (
 	"github.com/keyaudit/keyaudit/analyze"
 	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
+	"github.com/keyaudit/keyaudit/internal/golden"
 )
 
 func limitFail(when time.Time, acct, caller, callerKey, target string) *ct.Event {
@@ -69,7 +70,7 @@ func TestForeignKey(t *testing.T) {
 	inv := build(t, nil, evs...)
 	cfg := analyze.DefaultConfig(at(30 * day))
 	cfg.Skip = map[string]bool{RuleKeyLimitExceeded: true, RuleRotationStalled: true}
-	golden(t, "foreign_key.golden", findingLines(inv.Findings(cfg)))
+	golden.CheckString(t, "testdata/foreign_key.golden", findingLines(inv.Findings(cfg)))
 	fs := inv.Findings(cfg)
 	if len(fs) != 3 || fs[0].AccessKeyID != asiaForeign || fs[1].AccessKeyID != kForeign || fs[2].AccessKeyID != kB {
 		t.Errorf("foreign keys = %s", findingLines(fs))
@@ -117,7 +118,7 @@ func TestRotationStalled(t *testing.T) {
 				t.Errorf("finding = %s", findingLines(fs))
 			}
 			if tt.window == 0 {
-				golden(t, "rotation_stalled.golden", findingLines(fs))
+				golden.CheckString(t, "testdata/rotation_stalled.golden", findingLines(fs))
 			}
 		}
 	}

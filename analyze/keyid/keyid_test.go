@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"compress/gzip"
 	"errors"
-	"github.com/keyaudit/keyaudit/internal/datasets"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/keyaudit/keyaudit/internal/datasets"
 )
 
 func TestDecode(t *testing.T) {

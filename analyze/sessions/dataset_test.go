@@ -2,7 +2,6 @@ package sessions
 
 import (
 	"context"
-	"github.com/keyaudit/keyaudit/internal/datasets"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"github.com/keyaudit/keyaudit/ingest"
+	"github.com/keyaudit/keyaudit/internal/datasets"
 )
 
 // datasetsDir returns the shared CloudTrail samples folder, or skips the

@@ -1,11 +1,8 @@
 package sessions
 
 import (
-	"flag"
 	"fmt"
 	"math/rand"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +13,6 @@ import (
 
 	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // ev starts a fixture event with an event ID, time and name.
 func ev(id, at, name string) *ct.Event {
@@ -149,25 +144,6 @@ func render(r *Result) string {
 	}
 	b.WriteString("# " + r.Unattributed.String() + "\n")
 	return b.String()
-}
-
-// golden compares got with testdata/name.golden, rewriting it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from golden file\n--- got\n%s--- want\n%s", name, got, want)
-	}
 }
 
 func mustSession(t *testing.T, r *Result, key string) Session {

@@ -3,6 +3,7 @@ package sessions
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
+	"github.com/keyaudit/keyaudit/internal/golden"
 )
 
 const (
@@ -342,7 +344,7 @@ func TestScenarios(t *testing.T) {
 					t.Errorf("sessions not sorted at %d", i)
 				}
 			}
-			golden(t, sc.name, render(r))
+			golden.CheckString(t, filepath.Join("testdata", sc.name+".golden"), render(r))
 		})
 	}
 }
@@ -405,7 +407,7 @@ func TestChain(t *testing.T) {
 			lines = append(lines, "  "+h.String())
 		}
 	}
-	golden(t, "chain", strings.Join(lines, "\n")+"\n")
+	golden.CheckString(t, "testdata/chain.golden", strings.Join(lines, "\n")+"\n")
 
 	hops := r.Chain("ASIACHAINHOP30000003")
 	if len(hops) != 4 {
@@ -528,5 +530,5 @@ func TestUnattributedSummary(t *testing.T) {
 	if u.Count != n || sum != n || u.Total != len(r.Sessions) {
 		t.Errorf("summary %+v, want count %d of %d", u, n, len(r.Sessions))
 	}
-	golden(t, "unattributed_summary", u.String()+"\n")
+	golden.CheckString(t, "testdata/unattributed_summary.golden", u.String()+"\n")
 }

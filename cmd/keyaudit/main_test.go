@@ -1,15 +1,14 @@
 package main
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
-)
 
-var update = flag.Bool("update", false, "rewrite the expected outputs in testdata/script/*.txtar")
+	"github.com/keyaudit/keyaudit/internal/golden"
+)
 
 func TestMain(m *testing.M) {
 	// The signal test runs this binary as keyaudit itself.
@@ -31,7 +30,7 @@ func TestScripts(t *testing.T) {
 	}
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
-		UpdateScripts: *update,
+		UpdateScripts: golden.Update(),
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("DEMO", demo)
 			return nil

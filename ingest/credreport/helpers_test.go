@@ -1,13 +1,11 @@
 package credreport
 
 import (
-	"flag"
-	"github.com/keyaudit/keyaudit/internal/datasets"
 	"os"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+	"github.com/keyaudit/keyaudit/internal/datasets"
+)
 
 // datasetsDir returns the shared credential-report samples folder, or skips
 // the test when it is absent.

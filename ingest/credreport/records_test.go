@@ -2,13 +2,14 @@ package credreport
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/keyaudit/keyaudit/internal/golden"
 )
 
 // recordReports returns the reports the record tests build from: the
@@ -136,18 +137,5 @@ func checkGolden(t *testing.T, name string, rec arrow.Record) {
 	if err := array.RecordToJSON(rec, &buf); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("%s differs (run go test -update and review the diff):\n%s", path, buf.String())
-	}
+	golden.Check(t, filepath.Join("testdata", name), buf.Bytes())
 }

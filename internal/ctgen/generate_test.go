@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -17,9 +16,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+	"github.com/keyaudit/keyaudit/internal/golden"
+)
 
 type record struct {
 	EventVersion string `json:"eventVersion"`
@@ -480,12 +479,12 @@ func TestConfigErrors(t *testing.T) {
 func TestGolden(t *testing.T) {
 	for _, workers := range []int{2, 1, 3} {
 		t.Run(fmt.Sprintf("workers%d", workers), func(t *testing.T) {
-			golden(t, Config{Events: 400, Files: 4, Accounts: 2, Seed: 1, Dups: 0.01, Workers: workers}, *update && workers == 2)
+			checkTiny(t, Config{Events: 400, Files: 4, Accounts: 2, Seed: 1, Dups: 0.01, Workers: workers})
 		})
 	}
 }
 
-func golden(t *testing.T, cfg Config, update bool) {
+func checkTiny(t *testing.T, cfg Config) {
 	c := generate(t, cfg)
 	var b strings.Builder
 	paths := make([]string, 0, len(c.raw))
@@ -500,20 +499,7 @@ func golden(t *testing.T, cfg Config, update bool) {
 	c.gen.WriteTruth(&b)
 	b.WriteString("\n")
 	c.gen.WriteKeyTruth(&b)
-	golden := filepath.Join("testdata", "tiny.golden")
-	if update {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != b.String() {
-		t.Errorf("output differs from %s; rerun with -update if intended", golden)
-	}
+	golden.CheckString(t, filepath.Join("testdata", "tiny.golden"), b.String())
 }
 
 func BenchmarkRenderFile(b *testing.B) {

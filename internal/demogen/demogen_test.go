@@ -2,21 +2,20 @@ package demogen
 
 import (
 	"bytes"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite testdata/demo/cloudtrail")
+	"github.com/keyaudit/keyaudit/internal/golden"
+)
 
 const demoDir = "../../testdata/demo/cloudtrail"
 
 // TestDemoUpToDate checks that the committed demo files are exactly what
 // Write produces; `go test ./internal/demogen -update` rewrites them.
 func TestDemoUpToDate(t *testing.T) {
-	if *update {
+	if golden.Update() {
 		if err := os.RemoveAll(demoDir); err != nil {
 			t.Fatal(err)
 		}
