@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -16,6 +17,7 @@ import (
 	kgzip "github.com/klauspost/compress/gzip"
 
 	"github.com/keyaudit/keyaudit/ingest/internal/synth"
+	"github.com/keyaudit/keyaudit/internal/ctgen"
 )
 
 // cpuTime is the process's user+system CPU time: benchmarks report MB per
@@ -179,6 +181,68 @@ func BenchmarkGunzip(b *testing.B) {
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(size)*float64(b.N)/1e6/(cpuTime()-start).Seconds(), "MB/cpu-s")
+		})
+	}
+}
+
+// BenchmarkOneLargeFile reads one large .json.gz file (decompressed size in
+// SetBytes: 100,000 cmd/ctgen events, about 120 MB of JSON, 15 MB gzip) with
+// two workers: "serial" inflates and decodes in one goroutine, "readahead"
+// inflates in a goroutine of its own (what Run does for gzip files over
+// readAheadMin), and "gunzip" only inflates the file, the floor for both.
+// Compare their ns/op within one run; the machine is noisy.
+func BenchmarkOneLargeFile(b *testing.B) {
+	const events = 100000
+	g, err := ctgen.New(ctgen.Config{Events: events, Files: 1, Accounts: 1, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	if _, err := g.WriteTo(dir); err != nil {
+		b.Fatal(err)
+	}
+	matches, err := filepath.Glob(filepath.Join(dir, "AWSLogs/*/CloudTrail/*/*/*/*/*.json.gz"))
+	if err != nil || len(matches) != 1 {
+		b.Fatalf("ctgen wrote %v (%v)", matches, err)
+	}
+	compressed, err := os.ReadFile(matches[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	zr, err := kgzip.NewReader(bytes.NewReader(compressed))
+	if err != nil {
+		b.Fatal(err)
+	}
+	size, err := io.Copy(io.Discard, zr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	savedWhole, savedAhead := wholeGzipMax, readAheadMin
+	defer func() { wholeGzipMax, readAheadMin = savedWhole, savedAhead }()
+	wholeGzipMax = 0 // streamed, as a file over 16 MiB is
+	for _, mode := range []string{"gunzip", "serial", "readahead"} {
+		b.Run(mode, func(b *testing.B) {
+			b.SetBytes(size)
+			readAheadMin = math.MaxInt64
+			if mode == "readahead" {
+				readAheadMin = 0
+			}
+			for i := 0; i < b.N; i++ {
+				if mode == "gunzip" {
+					zr.Reset(bytes.NewReader(compressed))
+					if _, err := io.Copy(io.Discard, zr); err != nil {
+						b.Fatal(err)
+					}
+					continue
+				}
+				res, err := Run(context.Background(), []string{dir}, Options{Mem: memory.NewGoAllocator(), Workers: 2}, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if c := res.Stats[KindCloudTrail]; c.Records != events {
+					b.Fatalf("read %d events, want %d", c.Records, events)
+				}
+			}
 		})
 	}
 }

@@ -355,7 +355,11 @@ func TestTruncatedGzipPaths(t *testing.T) {
 
 	fromFile, fileRows := run(t, []string{p}, Options{})
 	fromStdin, stdinRows := run(t, []string{"-"}, Options{Stdin: bytes.NewReader(data)})
-	for name, res := range map[string]*Result{"file": fromFile, "stdin": fromStdin} {
+	saved := readAheadMin
+	readAheadMin = 0 // the file is inflated through a readAhead
+	fromAhead, aheadRows := run(t, []string{p}, Options{})
+	readAheadMin = saved
+	for name, res := range map[string]*Result{"file": fromFile, "stdin": fromStdin, "read ahead": fromAhead} {
 		if len(res.Errors) != 1 || !errors.Is(res.Errors[0], ErrTruncated) {
 			t.Errorf("%s: errors %v, want one %v", name, errStrings(res.Errors), ErrTruncated)
 		}
@@ -363,8 +367,9 @@ func TestTruncatedGzipPaths(t *testing.T) {
 			t.Errorf("%s: stats %+v, want the file failed", name, c)
 		}
 	}
-	if len(fileRows.rows) == 0 || len(fileRows.rows) != len(stdinRows.rows) {
-		t.Errorf("kept %d rows from the file and %d from stdin, want the same, > 0", len(fileRows.rows), len(stdinRows.rows))
+	if len(fileRows.rows) == 0 || len(fileRows.rows) != len(stdinRows.rows) || len(fileRows.rows) != len(aheadRows.rows) {
+		t.Errorf("kept %d rows from the file, %d from stdin and %d read ahead, want the same, > 0",
+			len(fileRows.rows), len(stdinRows.rows), len(aheadRows.rows))
 	}
 }
 
@@ -380,17 +385,24 @@ func TestLargeFileStreams(t *testing.T) {
 	data := gz(t, s3File(ids...))
 	p := write(t, t.TempDir(), "big.json.gz", data)
 
-	res, sink := run(t, []string{p}, Options{})
-	if c := res.Stats[KindCloudTrail]; len(sink.rows) != len(ids) || c.Used != int64(len(ids)) || len(res.Errors) != 0 {
-		t.Errorf("rows %d, stats %+v, errors %v; want all %d events", len(sink.rows), c, errStrings(res.Errors), len(ids))
-	}
+	for _, ahead := range []bool{false, true} {
+		saved := readAheadMin
+		if ahead {
+			readAheadMin = 0 // inflated through a readAhead
+		}
+		res, sink := run(t, []string{p}, Options{})
+		if c := res.Stats[KindCloudTrail]; len(sink.rows) != len(ids) || c.Used != int64(len(ids)) || len(res.Errors) != 0 {
+			t.Errorf("ahead %v: rows %d, stats %+v, errors %v; want all %d events", ahead, len(sink.rows), c, errStrings(res.Errors), len(ids))
+		}
 
-	res, sink = run(t, []string{p}, Options{MaxFileBytes: 10 << 20})
-	c := res.Stats[KindCloudTrail]
-	if len(res.Errors) != 1 || !errors.Is(res.Errors[0], ErrTooBig) || c.FilesFailed != 1 {
-		t.Errorf("errors %v, stats %+v; want the file failed as too big", errStrings(res.Errors), c)
-	}
-	if n := len(sink.rows); n < 9000 || n >= len(ids) {
-		t.Errorf("kept %d events before the 10 MB limit, want about half of %d", n, len(ids))
+		res, sink = run(t, []string{p}, Options{MaxFileBytes: 10 << 20})
+		c := res.Stats[KindCloudTrail]
+		if len(res.Errors) != 1 || !errors.Is(res.Errors[0], ErrTooBig) || c.FilesFailed != 1 {
+			t.Errorf("ahead %v: errors %v, stats %+v; want the file failed as too big", ahead, errStrings(res.Errors), c)
+		}
+		if n := len(sink.rows); n < 9000 || n >= len(ids) {
+			t.Errorf("ahead %v: kept %d events before the 10 MB limit, want about half of %d", ahead, n, len(ids))
+		}
+		readAheadMin = saved
 	}
 }
