@@ -2,10 +2,13 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -87,7 +90,7 @@ func runExport(c *cobra.Command, e *env, o *exportOptions, paths []string) error
 	if o.partition {
 		events, err = newPartitionSink(o.dir, paths, mem)
 	} else {
-		events, err = newFileSink(filepath.Join(o.dir, "events.parquet"), paths)
+		events, err = newFileSink(filepath.Join(o.dir, "events.parquet"), paths, mem)
 	}
 	if err != nil {
 		return usageErr("%v", err)
@@ -141,14 +144,16 @@ type eventsSink interface {
 // warehouse reads well, while keeping export's peak memory near 300 MB.
 const eventsRowGroupBytes = 64 << 20
 
-// fileSink writes every event to one Parquet file.
+// fileSink writes every event to one Parquet file, each batch in API
+// order (see apiOrder).
 type fileSink struct {
 	f    *report.File
 	w    report.Writer
+	mem  memory.Allocator
 	rows int64
 }
 
-func newFileSink(path string, inputs []string) (*fileSink, error) {
+func newFileSink(path string, inputs []string, mem memory.Allocator) (*fileSink, error) {
 	f, err := report.Create(path, inputs)
 	if err != nil {
 		return nil, err
@@ -158,12 +163,23 @@ func newFileSink(path string, inputs []string) (*fileSink, error) {
 		f.Abort()
 		return nil, err
 	}
-	return &fileSink{f: f, w: w}, nil
+	return &fileSink{f: f, w: w, mem: mem}, nil
 }
 
 func (s *fileSink) Events(rec arrow.Record) error {
 	s.rows += rec.NumRows()
-	return s.w.Write(rec)
+	idx := rowIndex(int(rec.NumRows()))
+	o := newAPIOrder(rec)
+	slices.SortStableFunc(idx, o.cmp)
+	if !moved(idx) {
+		return s.w.Write(rec)
+	}
+	sorted, err := takeRecord(s.mem, rec, idx)
+	if err != nil {
+		return err
+	}
+	defer sorted.Release()
+	return s.w.Write(sorted)
 }
 
 func (s *fileSink) Commit() error {
@@ -266,27 +282,21 @@ func (s *partitionSink) Events(rec arrow.Record) error {
 	}
 	// Rows of one partition are scattered through a batch (a file's
 	// records span days, workers interleave files): reorder the batch
-	// once so that each partition is one contiguous slice.
-	idx := make([]int32, n)
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	less := func(a, b partKey) bool {
-		if a.account != b.account {
-			return a.account < b.account
+	// once so that each partition is one contiguous slice, in API order.
+	idx := rowIndex(n)
+	o := newAPIOrder(rec)
+	slices.SortStableFunc(idx, func(a, b int32) int {
+		ka, kb := keys[a], keys[b]
+		if c := strings.Compare(ka.account, kb.account); c != 0 {
+			return c
 		}
-		return a.day < b.day
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return less(keys[idx[a]], keys[idx[b]]) })
+		if c := cmp.Compare(ka.day, kb.day); c != 0 {
+			return c
+		}
+		return o.cmp(a, b)
+	})
 	sorted := rec
-	moved := false
-	for i, j := range idx {
-		if int(j) != i {
-			moved = true
-			break
-		}
-	}
-	if moved {
+	if moved(idx) {
 		var err error
 		if sorted, err = takeRecord(s.mem, rec, idx); err != nil {
 			return err
@@ -312,6 +322,64 @@ func (s *partitionSink) Events(rec arrow.Record) error {
 		start = end
 	}
 	return nil
+}
+
+// apiOrder compares the rows of an event batch by event source, event name,
+// userIdentity type, then whether the call failed. Export writes each batch
+// in this order (a stable sort, so the input order stays within a group).
+// Rows of one group share which columns are null, so the Parquet definition
+// levels form long runs: Arrow v15's level encoder reallocates its whole
+// buffer at the start of every mixed run (apache/arrow GH-41541, fixed in
+// v17), and in input order that was half of export's CPU. The files come out
+// ~8% smaller too.
+type apiOrder struct{ src, name, caller, errc *array.String }
+
+func newAPIOrder(rec arrow.Record) apiOrder {
+	return apiOrder{
+		src:    rec.Column(cloudtrail.ColEventSource).(*array.String),
+		name:   rec.Column(cloudtrail.ColEventName).(*array.String),
+		caller: rec.Column(cloudtrail.ColUIType).(*array.String),
+		errc:   rec.Column(cloudtrail.ColErrorCode).(*array.String),
+	}
+}
+
+func (o apiOrder) cmp(a, b int32) int {
+	i, j := int(a), int(b)
+	if c := strings.Compare(o.src.Value(i), o.src.Value(j)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(o.name.Value(i), o.name.Value(j)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(o.caller.Value(i), o.caller.Value(j)); c != 0 {
+		return c
+	}
+	switch fi, fj := o.errc.IsValid(i), o.errc.IsValid(j); {
+	case fi == fj:
+		return 0
+	case fj:
+		return -1 // successful calls first
+	}
+	return 1
+}
+
+// rowIndex returns 0, 1, …, n-1.
+func rowIndex(n int) []int32 {
+	idx := make([]int32, n)
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	return idx
+}
+
+// moved reports whether idx is not the identity order.
+func moved(idx []int32) bool {
+	for i, j := range idx {
+		if int(j) != i {
+			return true
+		}
+	}
+	return false
 }
 
 // takeRecord returns the rows of rec in the order idx gives; the caller
