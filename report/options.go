@@ -80,6 +80,10 @@ type Options struct {
 	// after which the Parquet writer closes a row group. 0 means
 	// DefaultRowGroupBytes. Parquet format only.
 	RowGroupBytes int64
+
+	// Compression is the Parquet codec, one of Compressions(): "" means
+	// CompressionSnappy. Parquet format only.
+	Compression string
 }
 
 func (o Options) allocator() memory.Allocator {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -132,12 +133,29 @@ func TestParquetRoundTrip(t *testing.T) {
 
 // TestParquetFileSchema asserts what PARQUET.md asks of every file, from
 // the footer: REQUIRED root, TIMESTAMP(MILLIS, UTC), no unsigned integers,
-// plain utf8 strings, ZSTD, format version 2.x.
+// plain utf8 strings, Snappy (or the codec asked for), format version 2.x.
 func TestParquetFileSchema(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		want compress.Compression
+	}{{"", compress.Codecs.Snappy}, {CompressionSnappy, compress.Codecs.Snappy}, {CompressionZSTD, compress.Codecs.Zstd}} {
+		t.Run("compression="+tt.name, func(t *testing.T) { checkParquetFile(t, tt.name, tt.want) })
+	}
+}
+
+func checkParquetFile(t *testing.T, codec string, want compress.Compression) {
 	mem := checkedAlloc(t)
 	rec := buildRecord(t, mem, fixtureRows)
 	defer rec.Release()
-	data := writeParquet(t, mem, Options{}, rec)
+	data := writeParquet(t, mem, Options{Compression: codec}, rec)
+	tbl, err := ReadParquet(mem, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tableRows(t, tbl); !slices.Equal(got, recordRows(rec)) {
+		t.Errorf("%s: rows read back differ:\n%v\nwant\n%v", codec, got, recordRows(rec))
+	}
+	tbl.Release()
 
 	pf, err := file.NewParquetReader(bytes.NewReader(data))
 	if err != nil {
@@ -191,8 +209,8 @@ func TestParquetFileSchema(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if cc.Compression() != compress.Codecs.Zstd {
-				t.Errorf("row group %d column %d compressed with %s, want ZSTD", g, c, cc.Compression())
+			if cc.Compression() != want {
+				t.Errorf("row group %d column %d compressed with %s, want %s", g, c, cc.Compression(), want)
 			}
 		}
 	}
@@ -235,17 +253,20 @@ func TestParquetRejects(t *testing.T) {
 	ext := arrow.NewSchema([]arrow.Field{{Name: "e", Type: newTestExt()}}, nil)
 	nested := arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.StructOf(
 		arrow.Field{Name: "n", Type: arrow.PrimitiveTypes.Uint64})}}, nil)
+	plain := arrow.NewSchema([]arrow.Field{{Name: "s", Type: arrow.BinaryTypes.String}}, nil)
 	tests := []struct {
 		name   string
 		schema *arrow.Schema
+		opts   Options
 		want   error
 	}{
-		{"extension", ext, ErrExtensionType},
-		{"nested unsigned", nested, ErrUnsignedType},
+		{"extension", ext, Options{}, ErrExtensionType},
+		{"nested unsigned", nested, Options{}, ErrUnsignedType},
+		{"unknown codec", plain, Options{Compression: "lzo"}, ErrUnknownCompression},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewParquetWriter(&bytes.Buffer{}, tt.schema, Options{})
+			_, err := NewParquetWriter(&bytes.Buffer{}, tt.schema, tt.opts)
 			if !errors.Is(err, tt.want) {
 				t.Errorf("got %v, want %v", err, tt.want)
 			}

@@ -46,6 +46,7 @@ func TestUsageErrors(t *testing.T) {
 		{"whois without key", []string{"whois", demo}, "no key ID"},
 		{"trace two keys", []string{"trace", "ASIAY34FZKBOKMUTVV7A", "AKIAY34FZKBOKMUTVV7A", demo}, "exactly one key"},
 		{"export without dir", []string{"export", demo}, "needs -o DIR"},
+		{"unknown compression", []string{"export", "-o", filepath.Join(tmp, "x"), "--compression", "lzo", demo}, `unknown --compression "lzo": use snappy or zstd`},
 		{"bad size", []string{"audit", "--max-file-size", "lots", demo}, "bad size"},
 	}
 	if os.Geteuid() != 0 { // root writes anywhere

@@ -31,6 +31,7 @@ type exportOptions struct {
 	partition bool
 	describe  bool
 	asOf      string
+	codec     string
 }
 
 func newExportCmd(e *env) *cobra.Command {
@@ -68,10 +69,12 @@ temporary name and renamed when complete.`,
 	fs.BoolVar(&o.partition, "partition", false, "write events as Hive-style partitions by account_id and date")
 	fs.BoolVar(&o.describe, "describe", false, "print the event schema (column, type, CloudTrail field) and exit")
 	fs.StringVar(&o.asOf, "as-of", "", "compute finding ages against this time: YYYY-MM-DD or RFC 3339 (default: now)")
+	fs.StringVar(&o.codec, "compression", report.CompressionSnappy, "Parquet codec: snappy, or zstd for files ~38% smaller that take longer to write (3x with --partition)")
 	return c
 }
 
 func runExport(c *cobra.Command, e *env, o *exportOptions, paths []string) error {
+	mem := memory.DefaultAllocator
 	if o.dir == "" {
 		return usageErr("export needs -o DIR")
 	}
@@ -79,18 +82,21 @@ func runExport(c *cobra.Command, e *env, o *exportOptions, paths []string) error
 	if err != nil {
 		return err
 	}
+	if !slices.Contains(report.Compressions(), o.codec) {
+		return usageErr("unknown --compression %q: use %s", o.codec, strings.Join(report.Compressions(), " or "))
+	}
+	wopts := report.Options{Compression: o.codec, RowGroupBytes: eventsRowGroupBytes, Allocator: mem}
 	if err := os.MkdirAll(o.dir, 0o755); err != nil {
 		return usageErr("cannot create output directory %s: %v", o.dir, err)
 	}
 	if err := checkOutputDir(o.dir); err != nil {
 		return err
 	}
-	mem := memory.DefaultAllocator
 	var events eventsSink
 	if o.partition {
-		events, err = newPartitionSink(o.dir, paths, mem)
+		events, err = newPartitionSink(o.dir, paths, wopts)
 	} else {
-		events, err = newFileSink(filepath.Join(o.dir, "events.parquet"), paths, mem)
+		events, err = newFileSink(filepath.Join(o.dir, "events.parquet"), paths, wopts)
 	}
 	if err != nil {
 		return usageErr("%v", err)
@@ -120,7 +126,7 @@ func runExport(c *cobra.Command, e *env, o *exportOptions, paths []string) error
 		rec  arrow.Record
 	}{{"credentials.parquet", creds}, {"keys.parquet", krec}, {"sessions.parquet", srec}, {"findings.parquet", frec}} {
 		of := &outputFlags{format: "parquet", output: filepath.Join(o.dir, out.name)}
-		if err := writeOutput(e, of, paths, out.rec.Schema(), []arrow.Record{out.rec}, report.Options{}); err != nil {
+		if err := writeOutput(e, of, paths, out.rec.Schema(), []arrow.Record{out.rec}, report.Options{Compression: o.codec}); err != nil {
 			return err
 		}
 	}
@@ -153,17 +159,19 @@ type fileSink struct {
 	rows int64
 }
 
-func newFileSink(path string, inputs []string, mem memory.Allocator) (*fileSink, error) {
+// newFileSink creates path; opts is for its Parquet writer, whose allocator
+// also holds the sorted batches.
+func newFileSink(path string, inputs []string, opts report.Options) (*fileSink, error) {
 	f, err := report.Create(path, inputs)
 	if err != nil {
 		return nil, err
 	}
-	w, err := report.NewWriter("parquet", f, cloudtrail.EventSchema, report.Options{RowGroupBytes: eventsRowGroupBytes})
+	w, err := report.NewWriter("parquet", f, cloudtrail.EventSchema, opts)
 	if err != nil {
 		f.Abort()
 		return nil, err
 	}
-	return &fileSink{f: f, w: w, mem: mem}, nil
+	return &fileSink{f: f, w: w, mem: opts.Allocator}, nil
 }
 
 func (s *fileSink) Events(rec arrow.Record) error {
@@ -211,6 +219,7 @@ type partitionSink struct {
 	spool  string // tmp/.spool: the IPC segments
 	inputs []string
 	mem    memory.Allocator
+	wopts  report.Options // of each partition's Parquet writer
 	open   map[partKey]*spoolFile
 	segs   map[partKey][]string
 	clock  int64
@@ -230,13 +239,13 @@ type spoolFile struct {
 // buffer separately): maxOpenSpools × 256 KiB = 16 MiB.
 const spoolBufBytes = 256 << 10
 
-func newPartitionSink(dir string, inputs []string, mem memory.Allocator) (*partitionSink, error) {
+func newPartitionSink(dir string, inputs []string, wopts report.Options) (*partitionSink, error) {
 	tmp, err := os.MkdirTemp(dir, ".keyaudit-events-*")
 	if err != nil {
 		return nil, fmt.Errorf("output directory %s is not writable: %v", dir, err)
 	}
 	s := &partitionSink{root: filepath.Join(dir, "events"), tmp: tmp, spool: filepath.Join(tmp, ".spool"),
-		inputs: inputs, mem: mem, open: map[partKey]*spoolFile{}, segs: map[partKey][]string{}}
+		inputs: inputs, mem: wopts.Allocator, wopts: wopts, open: map[partKey]*spoolFile{}, segs: map[partKey][]string{}}
 	s.cancel = onInterrupt(func() { os.RemoveAll(tmp) })
 	if err := os.Mkdir(s.spool, 0o700); err != nil {
 		s.Abort()
@@ -486,7 +495,7 @@ func (s *partitionSink) convert(k partKey) error {
 	if err != nil {
 		return err
 	}
-	w, err := report.NewWriter("parquet", f, cloudtrail.EventSchema, report.Options{RowGroupBytes: eventsRowGroupBytes, Allocator: s.mem})
+	w, err := report.NewWriter("parquet", f, cloudtrail.EventSchema, s.wopts)
 	if err != nil {
 		f.Abort()
 		return err

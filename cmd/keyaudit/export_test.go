@@ -10,6 +10,8 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet/compress"
+	"github.com/apache/arrow/go/v15/parquet/file"
 
 	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/internal/ctgen"
@@ -113,12 +115,22 @@ func TestExportEvents(t *testing.T) {
 	}
 
 	pout := t.TempDir()
-	if code, _, stderr := runCLI(t, "", "export", "-q", "--partition", "-o", pout, corpus); code != exitOK && code != exitFindings {
+	if code, _, stderr := runCLI(t, "", "export", "-q", "--partition", "--compression", "zstd", "-o", pout, corpus); code != exitOK && code != exitFindings {
 		t.Fatalf("export --partition: exit %d: %s", code, stderr)
 	}
 	parts, err := filepath.Glob(filepath.Join(pout, "events", "account_id=*", "date=*", "*.parquet"))
 	if err != nil || len(parts) < 3 {
 		t.Fatalf("partitions %v (%v), want one per account and day", parts, err)
+	}
+	for path, want := range map[string]compress.Compression{
+		filepath.Join(out, "events.parquet"):    compress.Codecs.Snappy,
+		filepath.Join(out, "keys.parquet"):      compress.Codecs.Snappy,
+		parts[0]:                                compress.Codecs.Zstd,
+		filepath.Join(pout, "sessions.parquet"): compress.Codecs.Zstd,
+	} {
+		if got := codecOf(t, path); got != want {
+			t.Errorf("%s is compressed with %s, want %s", path, got, want)
+		}
 	}
 	partitioned := map[string]exportedEvent{}
 	total := 0
@@ -148,4 +160,19 @@ func TestExportEvents(t *testing.T) {
 			break
 		}
 	}
+}
+
+// codecOf returns the codec of a Parquet file's first column chunk.
+func codecOf(t *testing.T, path string) compress.Compression {
+	t.Helper()
+	pf, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	cc, err := pf.MetaData().RowGroup(0).ColumnChunk(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cc.Compression()
 }
