@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -537,6 +539,49 @@ func (s *partitionSink) convert(k partKey) error {
 	return f.Commit()
 }
 
+// maxConverters bounds how many partitions are converted at once; each
+// holds up to a row group (eventsRowGroupBytes) of Arrow data.
+const maxConverters = 4
+
+// convertAll converts the partitions, several at a time (one per core, at
+// most maxConverters), and returns the first error; after one, the
+// partitions not started are left alone.
+func (s *partitionSink) convertAll(keys []partKey) error {
+	next := make(chan partKey)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	for range min(runtime.GOMAXPROCS(0), maxConverters, len(keys)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				if err := s.convert(k); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, k := range keys {
+		mu.Lock()
+		failed := firstErr != nil
+		mu.Unlock()
+		if failed {
+			break
+		}
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+	return firstErr
+}
+
 func (s *partitionSink) Commit() error {
 	defer s.cancel()
 	for k := range s.open {
@@ -554,10 +599,8 @@ func (s *partitionSink) Commit() error {
 		}
 		return keys[i].day < keys[j].day
 	})
-	for _, k := range keys {
-		if err := s.convert(k); err != nil {
-			return err
-		}
+	if err := s.convertAll(keys); err != nil {
+		return err
 	}
 	if err := os.RemoveAll(s.spool); err != nil {
 		return err
