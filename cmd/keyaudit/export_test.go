@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,13 +8,11 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
-	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet/compress"
 	"github.com/apache/arrow/go/v15/parquet/file"
 
 	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/internal/ctgen"
-	"github.com/keyaudit/keyaudit/report"
 )
 
 // exportedEvent is what TestExportEvents checks of each events.parquet row.
@@ -28,23 +25,8 @@ type exportedEvent struct {
 // how often a row sorts before the row above it in apiOrder.
 func readEvents(t *testing.T, path string, into map[string]exportedEvent) (rows, descents int) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	defer mem.AssertSize(t, 0)
-	tbl, err := report.ReadParquet(mem, f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	defer tbl.Release()
-	tr := array.NewTableReader(tbl, 0)
-	defer tr.Release()
 	var prev *[4]string
-	for tr.Next() {
-		rec := tr.Record()
+	eachParquetRecord(t, path, func(rec arrow.Record) {
 		str := func(col, i int) string { return rec.Column(col).(*array.String).Value(i) }
 		ids := rec.Column(cloudtrail.ColEventID).(*array.String)
 		times := rec.Column(cloudtrail.ColEventTime).(*array.Timestamp)
@@ -70,7 +52,7 @@ func readEvents(t *testing.T, path string, into map[string]exportedEvent) (rows,
 			prev = &e.order
 			rows++
 		}
-	}
+	})
 	return rows, descents
 }
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
@@ -57,29 +58,21 @@ func TestParquetMatchesCSV(t *testing.T) {
 // would: header, then values (nulls empty).
 func parquetRows(t *testing.T, path string) [][]string {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	defer mem.AssertSize(t, 0)
-	tbl, err := report.ReadParquet(mem, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tbl.Release()
 	var buf bytes.Buffer
-	w, err := report.NewWriter("csv", &buf, tbl.Schema(), report.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := array.NewTableReader(tbl, 1000)
-	defer tr.Release()
-	for tr.Next() {
-		if err := w.Write(tr.Record()); err != nil {
+	var w report.Writer
+	eachParquetRecord(t, path, func(rec arrow.Record) {
+		if w == nil {
+			var err error
+			if w, err = report.NewWriter("csv", &buf, rec.Schema(), report.Options{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Write(rec); err != nil {
 			t.Fatal(err)
 		}
+	})
+	if w == nil {
+		t.Fatalf("%s: no records", path)
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -89,4 +82,27 @@ func parquetRows(t *testing.T, path string) [][]string {
 		t.Fatal(err)
 	}
 	return rows
+}
+
+// eachParquetRecord reads a Parquet file back through pqarrow, with a checked
+// allocator, and calls fn with each of its records (released after fn).
+func eachParquetRecord(t *testing.T, path string, fn func(arrow.Record)) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	tbl, err := report.ReadParquet(mem, f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	defer tbl.Release()
+	tr := array.NewTableReader(tbl, 0)
+	defer tr.Release()
+	for tr.Next() {
+		fn(tr.Record())
+	}
 }
