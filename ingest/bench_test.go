@@ -4,6 +4,7 @@ import (
 	"bytes"
 	stdgzip "compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -241,6 +242,51 @@ func BenchmarkOneLargeFile(b *testing.B) {
 				}
 				if c := res.Stats[KindCloudTrail]; c.Records != events {
 					b.Fatalf("read %d events, want %d", c.Records, events)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkOneLargeJSONLines reads one uncompressed JSON-lines file (100,000
+// cmd/ctgen events, about 120 MB, decompressed size in SetBytes) with two
+// workers: "serial" decodes every line in the worker, "lanes" hands blocks
+// of lines to one decoder per core (what Run does over parallelLinesMin).
+func BenchmarkOneLargeJSONLines(b *testing.B) {
+	const events = 100000
+	g, err := ctgen.New(ctgen.Config{Events: events, Files: 1, Accounts: 1, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var file struct{ Records []json.RawMessage }
+	if err := json.Unmarshal(g.RenderFile(0), &file); err != nil {
+		b.Fatal(err)
+	}
+	var lines bytes.Buffer
+	for _, r := range file.Records {
+		lines.Write(r)
+		lines.WriteByte('\n')
+	}
+	path := filepath.Join(b.TempDir(), "export.jsonl")
+	if err := os.WriteFile(path, lines.Bytes(), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	saved := parallelLinesMin
+	defer func() { parallelLinesMin = saved }()
+	for _, mode := range []string{"serial", "lanes"} {
+		b.Run(mode, func(b *testing.B) {
+			b.SetBytes(int64(lines.Len()))
+			parallelLinesMin = math.MaxInt64
+			if mode == "lanes" {
+				parallelLinesMin = 0
+			}
+			for i := 0; i < b.N; i++ {
+				res, err := Run(context.Background(), []string{path}, Options{Mem: memory.NewGoAllocator(), Workers: 2}, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if c := res.Stats[KindJSONLines]; c == nil || c.Records != events {
+					b.Fatalf("read %+v, want %d events", c, events)
 				}
 			}
 		})

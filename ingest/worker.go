@@ -49,16 +49,21 @@ var readAheadMin = wholeGzipMax
 type worker struct {
 	ctx   context.Context
 	opts  *Options
+	ids   *idSet              // nil without dedup
+	out   chan<- arrow.Record // where decoders emit
 	dec   *cloudtrail.Decoder
-	fileR *bufio.Reader // over the file
-	bodyR *bufio.Reader // over the decompressed body
-	gz    *gzip.Reader
-	comp  []byte       // a whole compressed file (see wholeGzipMax)
-	compR bytes.Reader // over comp
-	ahead readAhead    // inflates a large gzip file beside its decoding
-	lim   limitReader
-	buf   []byte
-	line  []byte
+	lanes []*lane // decoders of a large JSON-lines file (see linesParallel)
+	// diverted, when set, collects dec's rejections instead of addErr.
+	diverted *[]*InputError
+	fileR    *bufio.Reader // over the file
+	bodyR    *bufio.Reader // over the decompressed body
+	gz       *gzip.Reader
+	comp     []byte       // a whole compressed file (see wholeGzipMax)
+	compR    bytes.Reader // over comp
+	ahead    readAhead    // inflates a large gzip file beside its decoding
+	lim      limitReader
+	buf      []byte
+	line     []byte
 
 	cur       string // file being read
 	fileErrs  int
@@ -77,24 +82,40 @@ func newWorker(ctx context.Context, opts *Options, ids *idSet, out chan<- arrow.
 	w := &worker{
 		ctx:   ctx,
 		opts:  opts,
-		dec:   cloudtrail.NewDecoder(opts.Mem),
+		ids:   ids,
+		out:   out,
 		fileR: bufio.NewReaderSize(nil, readBufSize),
 		bodyR: bufio.NewReaderSize(nil, readBufSize),
 		stats: map[Kind]*Counts{},
 	}
-	w.dec.BatchRows = opts.BatchRows
-	for _, c := range opts.OmitColumns {
+	w.dec = w.newDecoder(func(e *InputError) {
+		if w.diverted != nil {
+			*w.diverted = append(*w.diverted, e)
+			return
+		}
+		w.addErr(e)
+	})
+	return w
+}
+
+// newDecoder returns a decoder set up as Options say, which emits to the
+// worker's output and hands each rejected record to reject.
+func (w *worker) newDecoder(reject func(*InputError)) *cloudtrail.Decoder {
+	d := cloudtrail.NewDecoder(w.opts.Mem)
+	d.BatchRows = w.opts.BatchRows
+	for _, c := range w.opts.OmitColumns {
 		if c >= 0 && c < cloudtrail.NumColumns {
-			w.dec.Omit |= 1 << c
+			d.Omit |= 1 << c
 		}
 	}
-	if ids != nil {
-		w.dec.Seen = ids.seen
+	if w.ids != nil {
+		d.Seen = w.ids.seen
 	}
-	w.dec.Reject = func(e *cloudtrail.RecordError) {
-		w.addErr(&InputError{File: w.cur, Line: e.Line, Record: e.Index, Column: e.Field, Err: e.Err})
+	d.Reject = func(e *cloudtrail.RecordError) {
+		reject(&InputError{File: w.cur, Line: e.Line, Record: e.Index, Column: e.Field, Err: e.Err})
 	}
-	w.dec.Emit = func(rec arrow.Record) error {
+	ctx, out := w.ctx, w.out
+	d.Emit = func(rec arrow.Record) error {
 		select {
 		case out <- rec:
 			return nil
@@ -103,7 +124,7 @@ func newWorker(ctx context.Context, opts *Options, ids *idSet, out chan<- arrow.
 			return ctx.Err()
 		}
 	}
-	return w
+	return d
 }
 
 func (w *worker) count(k Kind) *Counts {
@@ -282,7 +303,7 @@ func (w *worker) file(j job) error {
 		return w.decodeWhole(KindJSONArray, format, compressed)
 	case cloudtrail.FormatObjects:
 		if w.isJSONLines(head) {
-			return w.jsonLines(compressed)
+			return w.jsonLines(compressed, size)
 		}
 		return w.decodeWhole(KindJSONLines, format, compressed)
 	}
@@ -386,8 +407,11 @@ func (w *worker) decodeWhole(k Kind, f cloudtrail.Format, compressed bool) error
 	return nil
 }
 
-func (w *worker) addStats(c *Counts, before cloudtrail.Stats) {
-	s := w.dec.Stats
+func (w *worker) addStats(c *Counts, before cloudtrail.Stats) { w.addDecoderStats(c, w.dec, before) }
+
+// addDecoderStats adds what d counted since before to c.
+func (w *worker) addDecoderStats(c *Counts, d *cloudtrail.Decoder, before cloudtrail.Stats) {
+	s := d.Stats
 	c.Records += s.Records - before.Records
 	c.Used += s.Used - before.Used
 	c.Skipped += s.Skipped - before.Skipped
@@ -414,9 +438,12 @@ func (w *worker) isJSONLines(head []byte) bool {
 
 // jsonLines decodes the body one line at a time, each bounded by
 // MaxRecordBytes.
-func (w *worker) jsonLines(compressed bool) error {
+func (w *worker) jsonLines(compressed bool, size int64) error {
 	c := w.count(KindJSONLines)
 	c.Files++
+	if n := lanesFor(size, compressed, w.opts.Workers); n > 1 {
+		return w.linesParallel(c, compressed, n)
+	}
 	before := w.dec.Stats
 	defer w.addStats(c, before)
 	max := w.opts.MaxRecordBytes

@@ -1,0 +1,234 @@
+package ingest
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
+)
+
+// parallelLinesMin: JSON-lines files larger than this on disk (regular files)
+// are decoded by several decoders at once, so that one big export from a
+// SIEM or CloudWatch Logs does not hold the run to one core. A variable for
+// tests.
+var parallelLinesMin int64 = 32 << 20
+
+const (
+	lineBlockBytes = 1 << 20 // lines handed to a lane at a time
+	maxLanes       = 4
+	// linesBudget bounds the bytes of lines read but not yet decoded, in
+	// units of lineBlockBytes: a file of 60 MB lines must not hold one per
+	// block in flight.
+	linesBudget = 16
+)
+
+// lanesFor returns how many decoders a JSON-lines file of size bytes on
+// disk gets: one (the serial path) for small files, with Workers == 1, and
+// when the cores are taken by the inflater (a large gzip file is inflated
+// in a goroutine of its own, see readAhead); else one per remaining core, at
+// most maxLanes. size is -1 for stdin and pipes.
+func lanesFor(size int64, compressed bool, workers int) int {
+	if size <= parallelLinesMin || workers == 1 {
+		return 1
+	}
+	n := runtime.GOMAXPROCS(0)
+	if compressed && size > readAheadMin {
+		n--
+	}
+	return min(n, maxLanes)
+}
+
+// lineBlock is a run of consecutive lines of one file, each ending in '\n':
+// the first is line firstLine and, unless blank, record firstIndex.
+type lineBlock struct {
+	data       []byte
+	firstLine  int
+	firstIndex int
+	tokens     int // of the budget, returned once decoded
+}
+
+// lane is one of the decoders of a large JSON-lines file, with the problems
+// it found there.
+type lane struct {
+	dec  *cloudtrail.Decoder
+	errs []*InputError
+}
+
+// decode decodes the lines of b, numbering them as the serial reader would.
+func (l *lane) decode(b *lineBlock) error {
+	lineNo, index := b.firstLine, b.firstIndex
+	for data := b.data; len(data) > 0; lineNo++ {
+		i := bytes.IndexByte(data, '\n')
+		line := data[:i]
+		data = data[i+1:]
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if err := l.dec.DecodeLine(line, index, lineNo); err != nil {
+			return err
+		}
+		index++
+	}
+	return nil
+}
+
+// linesParallel is jsonLines for a large file: this goroutine reads and
+// numbers the lines and hands them, a block at a time, to n lanes. Records, counts and errors are those of the serial
+// path; only which of two copies of an eventID in the file is kept as the
+// original may differ, as it does between files read by different workers.
+func (w *worker) linesParallel(c *Counts, compressed bool, n int) error {
+	for len(w.lanes) < n {
+		l := &lane{}
+		l.dec = w.newDecoder(func(e *InputError) { l.errs = append(l.errs, e) })
+		w.lanes = append(w.lanes, l)
+	}
+	lanes := w.lanes[:n]
+	befores := make([]cloudtrail.Stats, n)
+	for i, l := range lanes {
+		befores[i], l.errs = l.dec.Stats, l.errs[:0]
+	}
+
+	blocks := make(chan *lineBlock, n)
+	free := make(chan *lineBlock, 2*n)
+	budget := make(chan struct{}, linesBudget)
+	for range linesBudget {
+		budget <- struct{}{}
+	}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		fatalErr error
+	)
+	failed := func() bool { mu.Lock(); defer mu.Unlock(); return fatalErr != nil }
+	for _, l := range lanes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range blocks {
+				if !failed() {
+					if err := l.decode(b); err != nil {
+						mu.Lock()
+						fatalErr = cmp.Or(fatalErr, err)
+						mu.Unlock()
+					}
+				}
+				for range b.tokens {
+					budget <- struct{}{}
+				}
+				if cap(b.data) <= 2*lineBlockBytes { // a block grown by a huge line is dropped
+					select {
+					case free <- b:
+					default:
+					}
+				}
+			}
+		}()
+	}
+
+	// The reader: the serial path's numbering, with lines copied into
+	// blocks instead of decoded (but for huge ones, which it decodes with
+	// the worker's decoder, its problems diverted into own).
+	var own []*InputError // this goroutine's problems
+	decBefore := w.dec.Stats
+	w.diverted = &own
+	defer func() { w.diverted = nil }()
+	var tooLong int64
+	newBlock := func(line, index int) *lineBlock {
+		var b *lineBlock
+		select {
+		case b = <-free:
+			b.data = b.data[:0]
+		default:
+			b = &lineBlock{data: make([]byte, 0, lineBlockBytes+64<<10)}
+		}
+		b.firstLine, b.firstIndex = line, index
+		return b
+	}
+	maxLine := w.opts.MaxRecordBytes
+	lineNo, index := 0, 0
+	cur := newBlock(1, 0)
+	send := func() {
+		if len(cur.data) > 0 {
+			cur.tokens = min((len(cur.data)+lineBlockBytes-1)/lineBlockBytes, linesBudget)
+			for range cur.tokens {
+				<-budget
+			}
+			blocks <- cur
+			cur = newBlock(lineNo+1, index)
+		} else {
+			cur.firstLine, cur.firstIndex = lineNo+1, index
+		}
+	}
+	for !failed() {
+		line, err := w.readLine(maxLine)
+		if len(line) == 0 && err != nil && !errors.Is(err, ErrLineTooLong) {
+			if err != io.EOF {
+				c.FilesFailed++
+				own = append(own, &InputError{File: w.cur, Line: lineNo + 1, Record: -1, Err: w.readErr(err, compressed)})
+			}
+			break
+		}
+		lineNo++
+		if errors.Is(err, ErrLineTooLong) {
+			tooLong++
+			own = append(own, &InputError{File: w.cur, Line: lineNo, Record: index, Err: fmt.Errorf("%w (%d bytes)", ErrLineTooLong, maxLine)})
+			index++
+			send() // the next block starts after this line and record
+			continue
+		}
+		if len(line) > lineBlockBytes && len(bytes.TrimSpace(line)) > 0 {
+			// A huge line is decoded here, from the read buffer, instead
+			// of being copied into a block of its own.
+			if ferr := w.dec.DecodeLine(line, index, lineNo); ferr != nil {
+				mu.Lock()
+				fatalErr = cmp.Or(fatalErr, ferr)
+				mu.Unlock()
+			}
+			index++
+			send() // the next block starts after this line
+		} else {
+			if len(bytes.TrimSpace(line)) > 0 {
+				index++
+			}
+			cur.data = append(append(cur.data, line...), '\n')
+			if len(cur.data) >= lineBlockBytes {
+				send()
+			}
+		}
+		if err != nil {
+			if err != io.EOF {
+				c.FilesFailed++
+				own = append(own, &InputError{File: w.cur, Line: lineNo, Record: -1, Err: w.readErr(err, compressed)})
+			}
+			break
+		}
+	}
+	send()
+	close(blocks)
+	wg.Wait()
+
+	c.Records += tooLong
+	c.Rejected += tooLong
+	w.addStats(c, decBefore)
+	for i, l := range lanes {
+		w.addDecoderStats(c, l.dec, befores[i])
+		own = append(own, l.errs...)
+		l.errs = l.errs[:0]
+		if err := l.dec.Flush(); err != nil {
+			fatalErr = cmp.Or(fatalErr, err)
+		}
+	}
+	// In file order, so that the per-file cap keeps the errors the serial
+	// path would.
+	slices.SortStableFunc(own, func(a, b *InputError) int { return cmp.Compare(a.Line, b.Line) })
+	for _, e := range own {
+		w.addErr(e)
+	}
+	return fatalErr
+}
