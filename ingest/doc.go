@@ -66,6 +66,12 @@
 // in no particular order; counts and the set of rows do not depend on the
 // number of workers (which copy of a duplicate is kept may). The walker,
 // the workers and the sink run concurrently, so memory stays bounded by
-// the workers' buffers (the largest file each holds, and one batch) plus
-// the dedup set, not by the size of the input.
+// the workers' buffers (a stream window, one record of at most
+// Options.MaxRecordBytes, and one batch each) plus the dedup set, not by
+// the size of the input.
+//
+// A single large file does not hold the run to one core: a gzip file over
+// 16 MiB is inflated in a goroutine of its own (readAhead), and a JSON-lines
+// file over 32 MiB is decoded by several decoders at once, a block of lines
+// each (linesParallel), with the same rows, counts and errors.
 package ingest
