@@ -126,3 +126,31 @@ func errPositions(errs []*InputError) []string {
 	}
 	return s
 }
+
+// FuzzLinesParallel: on any input read as JSON lines, the lanes give the
+// serial path's counts, errors and rows.
+func FuzzLinesParallel(f *testing.F) {
+	f.Add([]byte(event("a") + "\n\n" + event("b") + "\r\n  \n{\"eventID\":\n" + event("a")))
+	f.Add([]byte(linesFixture(64)[:4096]))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := write(t, t.TempDir(), "f.jsonl", data)
+		saved := parallelLinesMin
+		defer func() { parallelLinesMin = saved }()
+		opts := Options{Workers: 2, MaxRecordBytes: 256}
+		parallelLinesMin = 1 << 62
+		serial, serialRows := run(t, []string{path}, opts)
+		parallelLinesMin = -1
+		par, parRows := run(t, []string{path}, opts)
+		if !reflect.DeepEqual(errPositions(serial.Errors), errPositions(par.Errors)) {
+			t.Fatalf("errors differ:\n serial   %q\n parallel %q", errPositions(serial.Errors), errPositions(par.Errors))
+		}
+		for k, c := range serial.Stats {
+			if pc := par.Stats[k]; pc == nil || *pc != *c {
+				t.Fatalf("%s: stats differ: serial %+v, parallel %+v", k, *c, pc)
+			}
+		}
+		if len(par.Stats) != len(serial.Stats) || !reflect.DeepEqual(serialRows.sorted(t), parRows.sorted(t)) {
+			t.Fatalf("rows or kinds differ: %d/%d rows, %d/%d kinds", len(serialRows.rows), len(parRows.rows), len(serial.Stats), len(par.Stats))
+		}
+	})
+}
