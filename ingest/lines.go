@@ -22,9 +22,8 @@ var parallelLinesMin int64 = 32 << 20
 const (
 	lineBlockBytes = 1 << 20 // lines handed to a lane at a time
 	maxLanes       = 4
-	// linesBudget bounds the bytes of lines read but not yet decoded, in
-	// units of lineBlockBytes: a file of 60 MB lines must not hold one per
-	// block in flight.
+	// linesBudget bounds the lines read but not yet decoded, in units of
+	// lineBlockBytes, whatever the number of lanes.
 	linesBudget = 16
 )
 
@@ -79,9 +78,10 @@ func (l *lane) decode(b *lineBlock) error {
 }
 
 // linesParallel is jsonLines for a large file: this goroutine reads and
-// numbers the lines and hands them, a block at a time, to n lanes. Records, counts and errors are those of the serial
-// path; only which of two copies of an eventID in the file is kept as the
-// original may differ, as it does between files read by different workers.
+// numbers the lines and hands them, a block at a time, to n lanes. Records,
+// counts and errors are those of the serial path; only which of two copies
+// of an eventID in the file is kept as the original may differ, as it does
+// between files read by different workers.
 func (w *worker) linesParallel(c *Counts, compressed bool, n int) error {
 	for len(w.lanes) < n {
 		l := &lane{}
@@ -121,11 +121,9 @@ func (w *worker) linesParallel(c *Counts, compressed bool, n int) error {
 				for range b.tokens {
 					budget <- struct{}{}
 				}
-				if cap(b.data) <= 2*lineBlockBytes { // a block grown by a huge line is dropped
-					select {
-					case free <- b:
-					default:
-					}
+				select {
+				case free <- b: // at most about 2 MiB: longer lines skip the blocks
+				default:
 				}
 			}
 		}()
