@@ -220,8 +220,7 @@ type partitionSink struct {
 	tmp    string // where files are written until Commit
 	spool  string // tmp/.spool: the IPC segments
 	inputs []string
-	mem    memory.Allocator
-	wopts  report.Options // of each partition's Parquet writer
+	wopts  report.Options // of each partition's Parquet writer; its allocator serves the spool too
 	open   map[partKey]*spoolFile
 	segs   map[partKey][]string
 	clock  int64
@@ -247,7 +246,7 @@ func newPartitionSink(dir string, inputs []string, wopts report.Options) (*parti
 		return nil, fmt.Errorf("output directory %s is not writable: %v", dir, err)
 	}
 	s := &partitionSink{root: filepath.Join(dir, "events"), tmp: tmp, spool: filepath.Join(tmp, ".spool"),
-		inputs: inputs, mem: wopts.Allocator, wopts: wopts, open: map[partKey]*spoolFile{}, segs: map[partKey][]string{}}
+		inputs: inputs, wopts: wopts, open: map[partKey]*spoolFile{}, segs: map[partKey][]string{}}
 	s.cancel = onInterrupt(func() { os.RemoveAll(tmp) })
 	if err := os.Mkdir(s.spool, 0o700); err != nil {
 		s.Abort()
@@ -309,7 +308,7 @@ func (s *partitionSink) Events(rec arrow.Record) error {
 	sorted := rec
 	if moved(idx) {
 		var err error
-		if sorted, err = takeRecord(s.mem, rec, idx); err != nil {
+		if sorted, err = takeRecord(s.wopts.Allocator, rec, idx); err != nil {
 			return err
 		}
 		defer sorted.Release()
@@ -467,7 +466,7 @@ func (s *partitionSink) spoolFor(k partKey) (*spoolFile, error) {
 		return nil, err
 	}
 	buf := bufio.NewWriterSize(f, spoolBufBytes)
-	w := ipc.NewWriter(buf, ipc.WithSchema(cloudtrail.EventSchema), ipc.WithAllocator(s.mem), ipc.WithLZ4())
+	w := ipc.NewWriter(buf, ipc.WithSchema(cloudtrail.EventSchema), ipc.WithAllocator(s.wopts.Allocator), ipc.WithLZ4())
 	sp := &spoolFile{f: f, buf: buf, w: w, used: s.clock}
 	s.open[k] = sp
 	s.segs[k] = append(s.segs[k], f.Name())
@@ -512,7 +511,7 @@ func (s *partitionSink) convert(k partKey) error {
 		if err != nil {
 			return fail(err)
 		}
-		r, err := ipc.NewReader(bufio.NewReaderSize(in, spoolBufBytes), ipc.WithAllocator(s.mem), ipc.WithSchema(cloudtrail.EventSchema))
+		r, err := ipc.NewReader(bufio.NewReaderSize(in, spoolBufBytes), ipc.WithAllocator(s.wopts.Allocator), ipc.WithSchema(cloudtrail.EventSchema))
 		if err != nil {
 			in.Close()
 			return fail(fmt.Errorf("read spool %s: %w", seg, err))
