@@ -3,9 +3,6 @@ package ingest
 import (
 	"bytes"
 	"cmp"
-	"errors"
-	"fmt"
-	"io"
 	"runtime"
 	"slices"
 	"sync"
@@ -105,13 +102,13 @@ func (w *worker) linesParallel(c *Counts, compressed bool, n int) error {
 		mu       sync.Mutex
 		fatalErr error
 	)
-	failed := func() bool { mu.Lock(); defer mu.Unlock(); return fatalErr != nil }
+	fatal := func() error { mu.Lock(); defer mu.Unlock(); return fatalErr }
 	for _, l := range lanes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for b := range blocks {
-				if !failed() {
+				if fatal() == nil {
 					if err := l.decode(b); err != nil {
 						mu.Lock()
 						fatalErr = cmp.Or(fatalErr, err)
@@ -129,14 +126,13 @@ func (w *worker) linesParallel(c *Counts, compressed bool, n int) error {
 		}()
 	}
 
-	// The reader: the serial path's numbering, with lines copied into
-	// blocks instead of decoded (but for huge ones, which it decodes with
-	// the worker's decoder, its problems diverted into own).
+	// The reader numbers the lines (eachLine) and copies them into blocks,
+	// but for huge ones, which it decodes with the worker's decoder, its
+	// problems diverted into own.
 	var own []*InputError // this goroutine's problems
 	decBefore := w.dec.Stats
 	w.diverted = &own
 	defer func() { w.diverted = nil }()
-	var tooLong int64
 	newBlock := func(line, index int) *lineBlock {
 		var b *lineBlock
 		select {
@@ -148,71 +144,52 @@ func (w *worker) linesParallel(c *Counts, compressed bool, n int) error {
 		b.firstLine, b.firstIndex = line, index
 		return b
 	}
-	maxLine := w.opts.MaxRecordBytes
-	lineNo, index := 0, 0
 	cur := newBlock(1, 0)
-	send := func() {
-		if len(cur.data) > 0 {
-			cur.tokens = min((len(cur.data)+lineBlockBytes-1)/lineBlockBytes, linesBudget)
-			for range cur.tokens {
-				<-budget
-			}
-			blocks <- cur
-			cur = newBlock(lineNo+1, index)
-		} else {
-			cur.firstLine, cur.firstIndex = lineNo+1, index
+	// send hands cur to the lanes; the next block starts at line, index.
+	send := func(line, index int) {
+		if len(cur.data) == 0 {
+			cur.firstLine, cur.firstIndex = line, index
+			return
 		}
+		cur.tokens = min((len(cur.data)+lineBlockBytes-1)/lineBlockBytes, linesBudget)
+		for range cur.tokens {
+			<-budget
+		}
+		blocks <- cur
+		cur = newBlock(line, index)
 	}
-	for !failed() {
-		line, err := w.readLine(maxLine)
-		if len(line) == 0 && err != nil && !errors.Is(err, ErrLineTooLong) {
-			if err != io.EOF {
-				c.FilesFailed++
-				own = append(own, &InputError{File: w.cur, Line: lineNo + 1, Record: -1, Err: w.readErr(err, compressed)})
+	readErr := w.eachLine(c, compressed, func(e *InputError) { own = append(own, e) },
+		func(line []byte, blank bool, lineNo, index int) error {
+			if err := fatal(); err != nil {
+				return err
 			}
-			break
-		}
-		lineNo++
-		if errors.Is(err, ErrLineTooLong) {
-			tooLong++
-			own = append(own, &InputError{File: w.cur, Line: lineNo, Record: index, Err: fmt.Errorf("%w (%d bytes)", ErrLineTooLong, maxLine)})
-			index++
-			send() // the next block starts after this line and record
-			continue
-		}
-		if len(line) > lineBlockBytes && len(bytes.TrimSpace(line)) > 0 {
-			// A huge line is decoded here, from the read buffer, instead
-			// of being copied into a block of its own.
-			if ferr := w.dec.DecodeLine(line, index, lineNo); ferr != nil {
-				mu.Lock()
-				fatalErr = cmp.Or(fatalErr, ferr)
-				mu.Unlock()
+			switch {
+			case line == nil: // too long, rejected: the next block starts after it
+				send(lineNo+1, index+1)
+			case !blank && len(line) > lineBlockBytes:
+				// A huge line is decoded here, from the read buffer,
+				// instead of being copied into a block of its own.
+				if err := w.dec.DecodeLine(line, index, lineNo); err != nil {
+					return err
+				}
+				send(lineNo+1, index+1)
+			default:
+				cur.data = append(append(cur.data, line...), '\n')
+				if len(cur.data) >= lineBlockBytes {
+					next := index
+					if !blank {
+						next++
+					}
+					send(lineNo+1, next)
+				}
 			}
-			index++
-			send() // the next block starts after this line
-		} else {
-			if len(bytes.TrimSpace(line)) > 0 {
-				index++
-			}
-			cur.data = append(append(cur.data, line...), '\n')
-			if len(cur.data) >= lineBlockBytes {
-				send()
-			}
-		}
-		if err != nil {
-			if err != io.EOF {
-				c.FilesFailed++
-				own = append(own, &InputError{File: w.cur, Line: lineNo, Record: -1, Err: w.readErr(err, compressed)})
-			}
-			break
-		}
-	}
-	send()
+			return nil
+		})
+	send(0, 0)
 	close(blocks)
 	wg.Wait()
 
-	c.Records += tooLong
-	c.Rejected += tooLong
+	fatalErr = cmp.Or(fatalErr, readErr)
 	w.addStats(c, decBefore)
 	for i, l := range lanes {
 		w.addDecoderStats(c, l.dec, befores[i])

@@ -446,6 +446,20 @@ func (w *worker) jsonLines(compressed bool, size int64) error {
 	}
 	before := w.dec.Stats
 	defer w.addStats(c, before)
+	return w.eachLine(c, compressed, w.addErr, func(line []byte, blank bool, lineNo, index int) error {
+		if line == nil || blank {
+			return nil
+		}
+		return w.dec.DecodeLine(line, index, lineNo)
+	})
+}
+
+// eachLine reads the body as JSON lines and calls fn for each line with its
+// 1-based number and the 0-based index of its record (a blank line has no
+// record: the next one gets the same index). A line over MaxRecordBytes is
+// a rejected record, counted in c and reported through reject, and fn gets
+// it as nil; a read failure fails the file. It returns fn's error.
+func (w *worker) eachLine(c *Counts, compressed bool, reject func(*InputError), fn func(line []byte, blank bool, lineNo, index int) error) error {
 	max := w.opts.MaxRecordBytes
 	lineNo, index := 0, 0
 	for {
@@ -453,28 +467,32 @@ func (w *worker) jsonLines(compressed bool, size int64) error {
 		if len(line) == 0 && err != nil && !errors.Is(err, ErrLineTooLong) {
 			if err != io.EOF {
 				c.FilesFailed++
-				w.addErr(&InputError{File: w.cur, Line: lineNo + 1, Record: -1, Err: w.readErr(err, compressed)})
+				reject(&InputError{File: w.cur, Line: lineNo + 1, Record: -1, Err: w.readErr(err, compressed)})
 			}
 			return nil
 		}
 		lineNo++
 		if errors.Is(err, ErrLineTooLong) {
-			w.dec.Stats.Records++
-			w.dec.Stats.Rejected++
-			w.addErr(&InputError{File: w.cur, Line: lineNo, Record: index, Err: fmt.Errorf("%w (%d bytes)", ErrLineTooLong, max)})
+			c.Records++
+			c.Rejected++
+			reject(&InputError{File: w.cur, Line: lineNo, Record: index, Err: fmt.Errorf("%w (%d bytes)", ErrLineTooLong, max)})
+			if ferr := fn(nil, false, lineNo, index); ferr != nil {
+				return ferr
+			}
 			index++
 			continue
 		}
-		if len(bytes.TrimSpace(line)) > 0 {
-			if ferr := w.dec.DecodeLine(line, index, lineNo); ferr != nil {
-				return ferr
-			}
+		blank := len(bytes.TrimSpace(line)) == 0
+		if ferr := fn(line, blank, lineNo, index); ferr != nil {
+			return ferr
+		}
+		if !blank {
 			index++
 		}
 		if err != nil {
 			if err != io.EOF {
 				c.FilesFailed++
-				w.addErr(&InputError{File: w.cur, Line: lineNo, Record: -1, Err: w.readErr(err, compressed)})
+				reject(&InputError{File: w.cur, Line: lineNo, Record: -1, Err: w.readErr(err, compressed)})
 			}
 			return nil
 		}
