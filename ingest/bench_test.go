@@ -186,6 +186,19 @@ func BenchmarkGunzip(b *testing.B) {
 	}
 }
 
+const largeFileEvents = 100000
+
+// largeFileJSON is one cmd/ctgen log file of largeFileEvents events (about
+// 120 MB of JSON), for the one-large-file benchmarks.
+func largeFileJSON(b *testing.B) []byte {
+	b.Helper()
+	g, err := ctgen.New(ctgen.Config{Events: largeFileEvents, Files: 1, Accounts: 1, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return g.RenderFile(0)
+}
+
 // BenchmarkOneLargeFile reads one large .json.gz file (decompressed size in
 // SetBytes: 100,000 cmd/ctgen events, about 120 MB of JSON, 15 MB gzip) with
 // two workers: "serial" inflates and decodes in one goroutine, "readahead"
@@ -193,28 +206,21 @@ func BenchmarkGunzip(b *testing.B) {
 // readAheadMin), and "gunzip" only inflates the file, the floor for both.
 // Compare their ns/op within one run; the machine is noisy.
 func BenchmarkOneLargeFile(b *testing.B) {
-	const events = 100000
-	g, err := ctgen.New(ctgen.Config{Events: events, Files: 1, Accounts: 1, Seed: 1})
-	if err != nil {
+	raw := largeFileJSON(b)
+	var z bytes.Buffer
+	zw := kgzip.NewWriter(&z)
+	if _, err := zw.Write(raw); err != nil {
 		b.Fatal(err)
 	}
-	dir := b.TempDir()
-	if _, err := g.WriteTo(dir); err != nil {
+	if err := zw.Close(); err != nil {
 		b.Fatal(err)
 	}
-	matches, err := filepath.Glob(filepath.Join(dir, "AWSLogs/*/CloudTrail/*/*/*/*/*.json.gz"))
-	if err != nil || len(matches) != 1 {
-		b.Fatalf("ctgen wrote %v (%v)", matches, err)
-	}
-	compressed, err := os.ReadFile(matches[0])
-	if err != nil {
+	compressed, size := z.Bytes(), int64(len(raw))
+	path := filepath.Join(b.TempDir(), "large.json.gz")
+	if err := os.WriteFile(path, compressed, 0o644); err != nil {
 		b.Fatal(err)
 	}
 	zr, err := kgzip.NewReader(bytes.NewReader(compressed))
-	if err != nil {
-		b.Fatal(err)
-	}
-	size, err := io.Copy(io.Discard, zr)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -236,12 +242,12 @@ func BenchmarkOneLargeFile(b *testing.B) {
 					}
 					continue
 				}
-				res, err := Run(context.Background(), []string{dir}, Options{Mem: memory.NewGoAllocator(), Workers: 2}, nil)
+				res, err := Run(context.Background(), []string{path}, Options{Mem: memory.NewGoAllocator(), Workers: 2}, nil)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if c := res.Stats[KindCloudTrail]; c.Records != events {
-					b.Fatalf("read %d events, want %d", c.Records, events)
+				if c := res.Stats[KindCloudTrail]; c == nil || c.Records != largeFileEvents {
+					b.Fatalf("read %+v, want %d events", c, largeFileEvents)
 				}
 			}
 		})
@@ -253,13 +259,8 @@ func BenchmarkOneLargeFile(b *testing.B) {
 // workers: "serial" decodes every line in the worker, "lanes" hands blocks
 // of lines to one decoder per core (what Run does over parallelLinesMin).
 func BenchmarkOneLargeJSONLines(b *testing.B) {
-	const events = 100000
-	g, err := ctgen.New(ctgen.Config{Events: events, Files: 1, Accounts: 1, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
 	var file struct{ Records []json.RawMessage }
-	if err := json.Unmarshal(g.RenderFile(0), &file); err != nil {
+	if err := json.Unmarshal(largeFileJSON(b), &file); err != nil {
 		b.Fatal(err)
 	}
 	var lines bytes.Buffer
@@ -285,8 +286,8 @@ func BenchmarkOneLargeJSONLines(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if c := res.Stats[KindJSONLines]; c == nil || c.Records != events {
-					b.Fatalf("read %+v, want %d events", c, events)
+				if c := res.Stats[KindJSONLines]; c == nil || c.Records != largeFileEvents {
+					b.Fatalf("read %+v, want %d events", c, largeFileEvents)
 				}
 			}
 		})
