@@ -181,9 +181,6 @@ func (s *fileSink) Events(rec arrow.Record) error {
 	idx := rowIndex(int(rec.NumRows()))
 	o := newAPIOrder(rec)
 	slices.SortStableFunc(idx, o.cmp)
-	if !moved(idx) {
-		return s.w.Write(rec)
-	}
 	sorted, err := takeRecord(s.mem, rec, idx)
 	if err != nil {
 		return err
@@ -305,14 +302,11 @@ func (s *partitionSink) Events(rec arrow.Record) error {
 		}
 		return o.cmp(a, b)
 	})
-	sorted := rec
-	if moved(idx) {
-		var err error
-		if sorted, err = takeRecord(s.wopts.Allocator, rec, idx); err != nil {
-			return err
-		}
-		defer sorted.Release()
+	sorted, err := takeRecord(s.wopts.Allocator, rec, idx)
+	if err != nil {
+		return err
 	}
+	defer sorted.Release()
 	for start := 0; start < n; {
 		k := keys[idx[start]]
 		end := start + 1
@@ -392,11 +386,15 @@ func moved(idx []int32) bool {
 	return false
 }
 
-// takeRecord returns the rows of rec in the order idx gives; the caller
-// releases it. (Arrow v15's compute.Take grows string buffers a value at a
+// takeRecord returns the rows of rec in the order idx gives (rec itself,
+// retained, when idx keeps them in place); the caller releases it. (Arrow v15's compute.Take grows string buffers a value at a
 // time, which made partitioning 10x slower than writing the events; this
 // reserves each column's exact size first.)
 func takeRecord(mem memory.Allocator, rec arrow.Record, idx []int32) (arrow.Record, error) {
+	if !moved(idx) {
+		rec.Retain()
+		return rec, nil
+	}
 	b := array.NewRecordBuilder(mem, rec.Schema())
 	defer b.Release()
 	for c := 0; c < int(rec.NumCols()); c++ {
