@@ -174,3 +174,42 @@ func modeName(m fs.FileMode) string {
 	}
 	return m.Type().String()
 }
+
+// VisitFiles calls visit for every regular file that Run would reach from
+// paths (read or skipped), with its os.Stat info: directories are walked in
+// the same order, following symlinks, each directory once. It reads no
+// file and reports no error (Run does); "-" is not a file and is passed
+// over. Commands use it to know every input before writing any output.
+func VisitFiles(paths []string, visit func(path string, fi fs.FileInfo)) {
+	seen := map[fileKey]bool{}
+	var walk func(path string)
+	walk = func(path string) {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return
+		}
+		switch {
+		case fi.Mode().IsRegular():
+			visit(path, fi)
+		case fi.IsDir():
+			if key, ok := keyOf(fi); ok {
+				if seen[key] {
+					return
+				}
+				seen[key] = true
+			}
+			entries, err := os.ReadDir(path)
+			if err != nil {
+				return
+			}
+			for _, e := range entries {
+				walk(filepath.Join(path, e.Name()))
+			}
+		}
+	}
+	for _, p := range paths {
+		if p != "-" {
+			walk(p)
+		}
+	}
+}

@@ -12,7 +12,7 @@ import (
 
 // ErrOutputIsInput is the cause of the error Create returns when the output
 // path is one of the input files.
-var ErrOutputIsInput = errors.New("output file is also an input file")
+var ErrOutputIsInput = errors.New("input of this run")
 
 // ErrNotWritable is the cause of the error Create returns when the output
 // directory does not accept new files.
@@ -36,6 +36,7 @@ type File struct {
 	path string // final path, symlinks resolved
 	tmp  string // "" when writing directly (see Create)
 	done bool
+	ins  *InputSet
 }
 
 var registry = struct {
@@ -44,14 +45,18 @@ var registry = struct {
 }{open: make(map[*File]struct{})}
 
 // Create starts writing path. It refuses an existing directory and a path
-// that resolves to the same file as one of inputs (os.SameFile, so links
-// are caught). When path is a symlink, the file it points to is replaced.
+// that is one of inputs (by device and inode, so other spellings, symlinks
+// and hard links are caught); Commit checks that again just before the
+// rename. When path is a symlink, the file it points to is replaced.
 //
 // When path exists and is not a regular file (/dev/null, /dev/stdout, a
 // FIFO), there is nothing to replace atomically: Create opens it and
 // writes to it directly, and Commit and Abort only close it. Renaming a
 // temporary file over a device would replace the device itself.
-func Create(path string, inputs []string) (*File, error) {
+func Create(path string, inputs *InputSet) (*File, error) {
+	if err := inputs.Check(path); err != nil {
+		return nil, err
+	}
 	final := path
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 		if resolved, err := filepath.EvalSymlinks(path); err == nil {
@@ -73,11 +78,6 @@ func Create(path string, inputs []string) (*File, error) {
 			registry.Unlock()
 			return out, nil
 		}
-		for _, in := range inputs {
-			if ii, err := os.Stat(in); err == nil && os.SameFile(fi, ii) {
-				return nil, fmt.Errorf("create output %s: %w (%s)", path, ErrOutputIsInput, in)
-			}
-		}
 	}
 	dir := filepath.Dir(final)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(final)+".tmp-*")
@@ -93,7 +93,7 @@ func Create(path string, inputs []string) (*File, error) {
 		os.Remove(f.Name())
 		return nil, fmt.Errorf("create output %s: %w", path, err)
 	}
-	out := &File{f: f, path: final, tmp: f.Name()}
+	out := &File{f: f, path: final, tmp: f.Name(), ins: inputs}
 	registry.Lock()
 	registry.open[out] = struct{}{}
 	registry.Unlock()
@@ -138,10 +138,17 @@ func (f *File) Commit() error {
 		err = cerr
 	}
 	if err == nil {
+		// An input may have been linked to the final path since Create.
+		err = f.ins.Check(f.path)
+	}
+	if err == nil {
 		err = os.Rename(f.tmp, f.path)
 	}
 	if err != nil {
 		os.Remove(f.tmp)
+		if errors.Is(err, ErrOutputIsInput) {
+			return err
+		}
 		return fmt.Errorf("commit %s: %w", f.path, err)
 	}
 	// Make the rename durable. Some file systems cannot sync a directory;

@@ -160,7 +160,11 @@ func TestCreateRefusesInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := Create(tt.out, tt.inputs)
+			ins := NewInputSet()
+			for _, in := range tt.inputs {
+				ins.AddPath(in)
+			}
+			f, err := Create(tt.out, ins)
 			if err == nil {
 				f.Abort()
 				t.Fatal("Create accepted an input file as output")
@@ -175,6 +179,62 @@ func TestCreateRefusesInput(t *testing.T) {
 	}
 	if left := leftovers(t, dir, "report.csv", "link.csv", "hard.csv"); len(left) != 0 {
 		t.Errorf("files left behind: %v", left)
+	}
+}
+
+// TestCommitRechecksInputs: an input hard-linked to the output path after
+// Create is still not replaced.
+func TestCommitRechecksInputs(t *testing.T) {
+	dir := t.TempDir()
+	input := filepath.Join(dir, "in.csv")
+	os.WriteFile(input, []byte("evidence"), 0o644)
+	ins := NewInputSet()
+	ins.AddPath(input)
+	out := filepath.Join(dir, "out.csv")
+	f, err := Create(out, ins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("findings"))
+	if err := os.Link(input, out); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Commit(); !errors.Is(err, ErrOutputIsInput) {
+		t.Fatalf("Commit over a new link to an input: %v, want ErrOutputIsInput", err)
+	}
+	if got := readFile(t, input); got != "evidence" {
+		t.Errorf("input changed to %q", got)
+	}
+	if left := leftovers(t, dir, "in.csv", "out.csv"); len(left) != 0 {
+		t.Errorf("files left behind: %v", left)
+	}
+}
+
+// TestInputSetCheckDirectory: a directory is refused when it holds an
+// input anywhere below it, not when it only holds a symlink to one.
+func TestInputSetCheckDirectory(t *testing.T) {
+	dir := t.TempDir()
+	deep := filepath.Join(dir, "events", "a", "b")
+	os.MkdirAll(deep, 0o755)
+	input := filepath.Join(deep, "in.json")
+	os.WriteFile(input, []byte("{}"), 0o644)
+	other := filepath.Join(dir, "other")
+	os.MkdirAll(other, 0o755)
+	os.Symlink(input, filepath.Join(other, "link.json"))
+	ins := NewInputSet()
+	ins.AddPath(input)
+	if err := ins.Check(filepath.Join(dir, "events")); !errors.Is(err, ErrOutputIsInput) || !strings.Contains(err.Error(), input) || !strings.Contains(err.Error(), "replace") {
+		t.Errorf("Check(dir holding an input) = %v", err)
+	}
+	if err := ins.Check(other); err != nil {
+		t.Errorf("Check(dir holding only a symlink to an input) = %v", err)
+	}
+	if err := ins.Check(filepath.Join(dir, "missing")); err != nil {
+		t.Errorf("Check(missing) = %v", err)
+	}
+	var none *InputSet
+	if err := none.Check(input); err != nil {
+		t.Errorf("nil set: %v", err)
 	}
 }
 

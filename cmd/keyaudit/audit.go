@@ -88,6 +88,9 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	if err := o.out.check(e); err != nil {
 		return err
 	}
+	if err := o.in.protect(paths, o.out.output); err != nil {
+		return err
+	}
 	var sups []analyze.Suppression
 	if o.ignore != "" {
 		f, err := os.Open(o.ignore)
@@ -125,7 +128,7 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	if e.stdoutTTY && o.out.output == "" {
 		topts.Color = true
 	}
-	if err := writeOutput(e, &o.out, paths, analyze.FindingSchema, []arrow.Record{rec}, topts); err != nil {
+	if err := writeOutput(e, &o.out, o.in.guard, analyze.FindingSchema, []arrow.Record{rec}, topts); err != nil {
 		return err
 	}
 	// The summary goes under the table, or to stderr when stdout carries data.

@@ -32,6 +32,35 @@ type inputFlags struct {
 	noDedup     bool
 	dedupMemory string
 	keepRaw     bool // export writes every column; otherwise only those the sinks read are kept
+
+	guard *report.InputSet // every input file of this run, set by protect
+}
+
+// protect finds every file the run will read or skip (walking directories
+// as the ingest will) and refuses, before anything is read or written, an
+// output (--stats, and the command's outputs, "" and "-" meaning none)
+// that would write over, or through a link to, one of them. Every output
+// file is checked again just before it is renamed into place.
+func (f *inputFlags) protect(paths []string, outputs ...string) error {
+	if f.guard == nil {
+		f.guard = report.NewInputSet()
+		ingest.VisitFiles(paths, f.guard.Add)
+	}
+	outs := append([]string{f.statsFile}, outputs...)
+	for i, out := range outs {
+		if out == "" || out == "-" {
+			continue
+		}
+		if err := f.guard.Check(out); err != nil {
+			return usageErr("%v", err)
+		}
+		for _, other := range outs[:i] {
+			if other != "" && filepath.Clean(other) == filepath.Clean(out) {
+				return usageErr("%s is named as two outputs: give --stats and -o different files", out)
+			}
+		}
+	}
+	return nil
 }
 
 // reading is an event sink that declares the event columns it reads
@@ -226,6 +255,9 @@ func readInputs(ctx context.Context, e *env, f *inputFlags, mem memory.Allocator
 	if err := checkPaths(paths); err != nil {
 		return nil, err
 	}
+	if err := f.protect(paths); err != nil {
+		return nil, err
+	}
 	maxFile, err := parseSize(f.maxFileSize)
 	if err != nil {
 		return nil, err
@@ -257,7 +289,7 @@ func readInputs(ctx context.Context, e *env, f *inputFlags, mem memory.Allocator
 		printInputSummary(e.stderr, res)
 	}
 	if f.statsFile != "" {
-		if err := writeStats(f.statsFile, paths, res); err != nil {
+		if err := writeStats(f.statsFile, f.guard, paths, res); err != nil {
 			return nil, err
 		}
 	}
@@ -344,7 +376,7 @@ type statsReport struct {
 	Rows      int    `json:"rows"`
 }
 
-func writeStats(path string, paths []string, res *ingest.Result) error {
+func writeStats(path string, inputs *report.InputSet, paths []string, res *ingest.Result) error {
 	doc := statsDoc{Paths: paths, Kinds: res.Stats, Superseded: res.Superseded, Skipped: res.Skipped,
 		Reports: []statsReport{}, Errors: []string{}}
 	for _, r := range res.Reports {
@@ -361,7 +393,7 @@ func writeStats(path string, paths []string, res *ingest.Result) error {
 	if err != nil {
 		return err
 	}
-	f, err := report.Create(path, nil)
+	f, err := report.Create(path, inputs)
 	if err != nil {
 		return usageErr("--stats: %v", err)
 	}
@@ -374,7 +406,7 @@ func writeStats(path string, paths []string, res *ingest.Result) error {
 
 // writeOutput writes recs (all of one schema) in the chosen format to
 // stdout or to an atomically created file. It does not release recs.
-func writeOutput(e *env, out *outputFlags, inputs []string, schema *arrow.Schema, recs []arrow.Record, opts report.Options) error {
+func writeOutput(e *env, out *outputFlags, inputs *report.InputSet, schema *arrow.Schema, recs []arrow.Record, opts report.Options) error {
 	if out.format != report.FormatTable {
 		opts.Columns = nil // the column subset is for humans; data formats carry every column
 	} else if opts.Width == 0 && (out.output == "" || out.output == "-") {

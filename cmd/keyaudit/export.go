@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -52,8 +50,13 @@ func newExportCmd(e *env) *cobra.Command {
 
 With --partition, events go to Hive-style folders instead:
   DIR/events/account_id=<12 digits>/date=<YYYY-MM-DD>/part-N.parquet
-(readers should pin account_id to a string type). Each file is written to a
-temporary name and renamed when complete.`,
+(readers should pin account_id to a string type). An event whose
+recipientAccountId is not 12 digits goes to account_id=__HIVE_DEFAULT_PARTITION__,
+which warehouses read as NULL; stderr counts them.
+
+The export is written to a private folder in DIR and replaces an earlier export
+whole when complete (other files in DIR are left alone); a failure or Ctrl-C
+leaves DIR as it was.`,
 		Example: `  keyaudit export -o warehouse/ reports/ AWSLogs/
   keyaudit export --partition -o warehouse/ AWSLogs/
   keyaudit export --describe`,
@@ -80,25 +83,48 @@ func runExport(c *cobra.Command, e *env, o *exportOptions, paths []string) error
 	if o.dir == "" {
 		return usageErr("export needs -o DIR")
 	}
-	asOf, err := parseAsOf(o.asOf)
-	if err != nil {
+	if _, err := parseAsOf(o.asOf); err != nil {
 		return err
 	}
 	if !slices.Contains(report.Compressions(), o.codec) {
 		return usageErr("unknown --compression %q: use %s", o.codec, strings.Join(report.Compressions(), " or "))
 	}
 	wopts := report.Options{Compression: o.codec, RowGroupBytes: eventsRowGroupBytes, Allocator: mem}
-	if err := os.MkdirAll(o.dir, 0o755); err != nil {
+	if err := checkPaths(paths); err != nil {
+		return err
+	}
+	// Every input is known, and no entry the export replaces is one of
+	// them, before the output directory is touched.
+	if err := o.in.protect(paths, exportTargets(o.dir)...); err != nil {
+		return err
+	}
+	created, err := mkdirAllNew(o.dir)
+	if err != nil {
 		return usageErr("cannot create output directory %s: %v", o.dir, err)
 	}
-	if err := checkOutputDir(o.dir); err != nil {
+	st, err := newStage(o.dir, created, o.in.guard)
+	if err != nil {
+		removeDirs(created)
+		return usageErr("%v", err)
+	}
+	if err := o.writeExport(c, e, mem, wopts, st, paths); err != nil {
+		st.abort()
+		return err
+	}
+	return st.commit()
+}
+
+// writeExport reads the inputs and writes every export entry into st.
+func (o *exportOptions) writeExport(c *cobra.Command, e *env, mem memory.Allocator, wopts report.Options, st *stage, paths []string) error {
+	asOf, err := parseAsOf(o.asOf)
+	if err != nil {
 		return err
 	}
 	var events eventsSink
 	if o.partition {
-		events, err = newPartitionSink(o.dir, paths, wopts)
+		events, err = newPartitionSink(st.file("events"), st.file(".spool"), wopts)
 	} else {
-		events, err = newFileSink(filepath.Join(o.dir, "events.parquet"), paths, wopts)
+		events, err = newFileSink(st.file("events.parquet"), o.in.guard, wopts)
 	}
 	if err != nil {
 		return usageErr("%v", err)
@@ -111,6 +137,11 @@ func runExport(c *cobra.Command, e *env, o *exportOptions, paths []string) error
 	}
 	if err := events.Commit(); err != nil {
 		return err
+	}
+	if ps, ok := events.(*partitionSink); ok {
+		for _, line := range partitionReport(ps.badAccount, ps.noAccount, ps.badDate) {
+			fmt.Fprintln(e.stderr, line)
+		}
 	}
 	cfg := analyze.DefaultConfig(asOf)
 	creds := credreport.BuildCredentialRecord(mem, res.Reports)
@@ -127,8 +158,8 @@ func runExport(c *cobra.Command, e *env, o *exportOptions, paths []string) error
 		name string
 		rec  arrow.Record
 	}{{"credentials.parquet", creds}, {"keys.parquet", krec}, {"sessions.parquet", srec}, {"findings.parquet", frec}} {
-		of := &outputFlags{format: "parquet", output: filepath.Join(o.dir, out.name)}
-		if err := writeOutput(e, of, paths, out.rec.Schema(), []arrow.Record{out.rec}, report.Options{Compression: o.codec}); err != nil {
+		of := &outputFlags{format: "parquet", output: st.file(out.name)}
+		if err := writeOutput(e, of, o.in.guard, out.rec.Schema(), []arrow.Record{out.rec}, report.Options{Compression: o.codec}); err != nil {
 			return err
 		}
 	}
@@ -163,7 +194,7 @@ type fileSink struct {
 
 // newFileSink creates path; opts is for its Parquet writer, whose allocator
 // also holds the sorted batches.
-func newFileSink(path string, inputs []string, opts report.Options) (*fileSink, error) {
+func newFileSink(path string, inputs *report.InputSet, opts report.Options) (*fileSink, error) {
 	f, err := report.Create(path, inputs)
 	if err != nil {
 		return nil, err
@@ -211,17 +242,21 @@ func (s *fileSink) Rows() int64 { return s.rows }
 // Commit then converts one partition at a time to a single Parquet file,
 // so memory stays bounded whatever the number of partitions; the spool
 // costs temporary disk of about the compressed size of the events.
+//
+// Partition values are validated (see partitionDir), and every file is
+// created through an os.Root on the events directory, so no value and no
+// planted symlink can make a write land outside it.
 type partitionSink struct {
-	cancel func() // unregisters the interrupt cleanup
-	root   string // final events/ directory
-	tmp    string // where files are written until Commit
-	spool  string // tmp/.spool: the IPC segments
-	inputs []string
-	wopts  report.Options // of each partition's Parquet writer; its allocator serves the spool too
-	open   map[partKey]*spoolFile
-	segs   map[partKey][]string
-	clock  int64
-	rows   int64
+	root  *os.Root       // the events/ directory (in the export's stage)
+	spool string         // the IPC segments
+	wopts report.Options // of each partition's Parquet writer; its allocator serves the spool too
+	open  map[partKey]*spoolFile
+	segs  map[partKey][]string
+	clock int64
+	rows  int64
+	dates map[int64]string // partition date of each day seen
+
+	badAccount, noAccount, badDate int64 // events sent to the default partition
 }
 
 const maxOpenSpools = 64
@@ -237,34 +272,64 @@ type spoolFile struct {
 // buffer separately): maxOpenSpools × 256 KiB = 16 MiB.
 const spoolBufBytes = 256 << 10
 
-func newPartitionSink(dir string, inputs []string, wopts report.Options) (*partitionSink, error) {
-	tmp, err := os.MkdirTemp(dir, ".keyaudit-events-*")
-	if err != nil {
-		return nil, fmt.Errorf("output directory %s is not writable: %v", dir, err)
+// newPartitionSink writes the partitions under dir and its spool under
+// spool; both must not exist yet (they are in the export's private stage,
+// which removes them on failure).
+func newPartitionSink(dir, spool string, wopts report.Options) (*partitionSink, error) {
+	for _, d := range []string{dir, spool} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			return nil, err
+		}
 	}
-	s := &partitionSink{root: filepath.Join(dir, "events"), tmp: tmp, spool: filepath.Join(tmp, ".spool"),
-		inputs: inputs, wopts: wopts, open: map[partKey]*spoolFile{}, segs: map[partKey][]string{}}
-	s.cancel = onInterrupt(func() { os.RemoveAll(tmp) })
-	if err := os.Mkdir(s.spool, 0o700); err != nil {
-		s.Abort()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
 		return nil, err
 	}
-	return s, nil
+	return &partitionSink{root: root, spool: spool, wopts: wopts, open: map[partKey]*spoolFile{},
+		segs: map[partKey][]string{}, dates: map[int64]string{}}, nil
 }
 
-// partKey identifies a partition: the recipient account and the UTC day.
+// partKey identifies a partition by its validated values: a 12-digit
+// account ID and a YYYY-MM-DD day, or the default partition for either.
 type partKey struct {
 	account string
-	day     int64 // days since 1970-01-01
+	date    string
 }
 
-func (k partKey) path() string {
-	acct := k.account
-	if acct == "" {
-		acct = "unknown"
+func (k partKey) path() string { return "account_id=" + k.account + "/date=" + k.date }
+
+// key returns the partition of one event and counts what went to a
+// default partition.
+func (s *partitionSink) key(accts *array.String, times *array.Timestamp, i int) partKey {
+	var k partKey
+	var why int
+	k.account, why = accountPart(accts.Value(i), accts.IsValid(i))
+	switch why {
+	case partMissing:
+		s.noAccount++
+	case partInvalid:
+		s.badAccount++
 	}
-	date := time.Unix(k.day*86400, 0).UTC().Format("2006-01-02")
-	return "account_id=" + acct + "/date=" + date
+	if !times.IsValid(i) {
+		k.date = hiveDefaultPartition
+		s.badDate++
+		return k
+	}
+	ms := int64(times.Value(i))
+	day := ms / msPerDay
+	if ms < 0 && ms%msPerDay != 0 {
+		day-- // floor for times before 1970
+	}
+	d, ok := s.dates[day]
+	if !ok {
+		d = datePart(day)
+		s.dates[day] = d
+	}
+	if d == hiveDefaultPartition {
+		s.badDate++
+	}
+	k.date = d
+	return k
 }
 
 const msPerDay = 86400 * 1000
@@ -276,16 +341,7 @@ func (s *partitionSink) Events(rec arrow.Record) error {
 	times := rec.Column(cloudtrail.ColEventTime).(*array.Timestamp)
 	keys := make([]partKey, n)
 	for i := range keys {
-		ms := int64(times.Value(i))
-		day := ms / msPerDay
-		if ms < 0 && ms%msPerDay != 0 {
-			day-- // floor for times before 1970
-		}
-		if accts.IsValid(i) {
-			keys[i] = partKey{accts.Value(i), day}
-		} else {
-			keys[i] = partKey{"", day}
-		}
+		keys[i] = s.key(accts, times, i)
 	}
 	// Rows of one partition are scattered through a batch (a file's
 	// records span days, workers interleave files): reorder the batch
@@ -297,7 +353,7 @@ func (s *partitionSink) Events(rec arrow.Record) error {
 		if c := strings.Compare(ka.account, kb.account); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(ka.day, kb.day); c != 0 {
+		if c := strings.Compare(ka.date, kb.date); c != 0 {
 			return c
 		}
 		return o.cmp(a, b)
@@ -486,22 +542,28 @@ func (s *partitionSink) closeSpool(k partKey) error {
 
 // convert writes one partition's segments to its Parquet file.
 func (s *partitionSink) convert(k partKey) error {
-	dir := filepath.Join(s.tmp, filepath.FromSlash(k.path()))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir := k.path()
+	if !filepath.IsLocal(dir) { // cannot happen: both values are validated
+		return fmt.Errorf("partition %q is not a local path", dir)
+	}
+	if err := s.root.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	f, err := report.Create(filepath.Join(dir, "part-0.parquet"), s.inputs)
+	name := dir + "/part-0.parquet"
+	f, err := s.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
 	}
-	w, err := report.NewWriter("parquet", f, cloudtrail.EventSchema, s.wopts)
+	bw := bufio.NewWriterSize(f, spoolBufBytes)
+	w, err := report.NewWriter("parquet", bw, cloudtrail.EventSchema, s.wopts)
 	if err != nil {
-		f.Abort()
+		f.Close()
 		return err
 	}
 	fail := func(err error) error {
 		w.Close()
-		f.Abort()
+		f.Close()
+		s.root.Remove(name)
 		return err
 	}
 	for _, seg := range s.segs[k] {
@@ -530,10 +592,15 @@ func (s *partitionSink) convert(k partKey) error {
 		}
 	}
 	if err := w.Close(); err != nil {
-		f.Abort()
-		return err
+		return fail(err)
 	}
-	return f.Commit()
+	if err := bw.Flush(); err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	return f.Close()
 }
 
 // maxConverters bounds how many partitions are converted at once; each
@@ -580,7 +647,7 @@ func (s *partitionSink) convertAll(keys []partKey) error {
 }
 
 func (s *partitionSink) Commit() error {
-	defer s.cancel()
+	defer s.root.Close()
 	for k := range s.open {
 		if err := s.closeSpool(k); err != nil {
 			return err
@@ -594,35 +661,20 @@ func (s *partitionSink) Commit() error {
 		if keys[i].account != keys[j].account {
 			return keys[i].account < keys[j].account
 		}
-		return keys[i].day < keys[j].day
+		return keys[i].date < keys[j].date
 	})
 	if err := s.convertAll(keys); err != nil {
 		return err
 	}
-	if err := os.RemoveAll(s.spool); err != nil {
-		return err
-	}
-	// Swap the finished tree in: the old events/ (if any) goes only after
-	// the new one is complete.
-	old := s.root + ".old"
-	os.RemoveAll(old)
-	if _, err := os.Stat(s.root); err == nil {
-		if err := os.Rename(s.root, old); err != nil {
-			return err
-		}
-	}
-	if err := os.Rename(s.tmp, s.root); err != nil {
-		return err
-	}
-	return os.RemoveAll(old)
+	return os.RemoveAll(s.spool)
 }
 
+// Abort closes the spool; the export's stage removes what was written.
 func (s *partitionSink) Abort() {
-	defer s.cancel()
 	for k := range s.open {
 		s.closeSpool(k)
 	}
-	os.RemoveAll(s.tmp)
+	s.root.Close()
 }
 
 func (s *partitionSink) Rows() int64 { return s.rows }

@@ -84,6 +84,9 @@ aws_service, console or unattributed (used, but issued before the logs begin).`,
 			if err := o.out.check(e); err != nil {
 				return err
 			}
+			if err := o.in.protect(args, o.out.output); err != nil {
+				return err
+			}
 			mem := memory.DefaultAllocator
 			sb := sessions.New()
 			if _, err := readInputs(c.Context(), e, &o.in, mem, args, reads(sessions.Columns(), sb.Add)); err != nil {
@@ -92,7 +95,7 @@ aws_service, console or unattributed (used, but issued before the logs begin).`,
 			sr := sb.Finish()
 			rec := sessions.SessionsRecord(mem, sr.Sessions)
 			defer rec.Release()
-			return writeOutput(e, &o.out, args, rec.Schema(), []arrow.Record{rec},
+			return writeOutput(e, &o.out, o.in.guard, rec.Schema(), []arrow.Record{rec},
 				report.Options{Columns: []string{"access_key_id", "account_id", "issued_by", "root_kind", "root_principal", "chain_depth", "event_count"}, MaxCellWidth: 40})
 		},
 	}
@@ -108,6 +111,9 @@ func writeInventory(c *cobra.Command, e *env, o *listOptions, paths []string,
 	if err := o.out.check(e); err != nil {
 		return err
 	}
+	if err := o.in.protect(paths, o.out.output); err != nil {
+		return err
+	}
 	mem := memory.DefaultAllocator
 	inv := inventory.New()
 	res, err := readInputs(c.Context(), e, &o.in, mem, paths, reads(inventory.Columns(), inv.Add))
@@ -116,5 +122,5 @@ func writeInventory(c *cobra.Command, e *env, o *listOptions, paths []string,
 	}
 	rec := build(inv.Finish(res.Reports), mem)
 	defer rec.Release()
-	return writeOutput(e, &o.out, paths, rec.Schema(), []arrow.Record{rec}, opts)
+	return writeOutput(e, &o.out, o.in.guard, rec.Schema(), []arrow.Record{rec}, opts)
 }
