@@ -78,6 +78,9 @@ type InputError struct {
 	Record int    // 0-based record index within the file, -1 when unknown
 	Column string // column or field name, "" when none
 	Err    error
+	// Unlisted, when > 0, says this entry stands for that many problems
+	// of the file that were counted but not listed one by one.
+	Unlisted int
 }
 
 func (e *InputError) Error() string {
@@ -112,6 +115,16 @@ type Result struct {
 	Stats      map[Kind]*Counts
 	Errors     []*InputError
 	Skipped    []SkippedFile
+}
+
+// ErrorCount is the number of input problems: every listed error, plus
+// those an entry stands for without listing them.
+func (r *Result) ErrorCount() int {
+	n := 0
+	for _, e := range r.Errors {
+		n += max(e.Unlisted, 1)
+	}
+	return n
 }
 
 // SkippedFile is a file that was not read as input, and why.

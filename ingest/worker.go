@@ -190,7 +190,7 @@ func (w *worker) file(j job) error {
 	w.cur, w.fileErrs, w.moreErrs = j.path, 0, 0
 	defer func() {
 		if w.moreErrs > 0 {
-			w.errs = append(w.errs, &InputError{File: w.cur, Record: -1,
+			w.errs = append(w.errs, &InputError{File: w.cur, Record: -1, Unlisted: w.moreErrs,
 				Err: fmt.Errorf("%d more problems not listed", w.moreErrs)})
 		}
 		if cap(w.buf) > keepBufCap {

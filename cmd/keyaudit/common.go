@@ -293,8 +293,10 @@ func readInputs(ctx context.Context, e *env, f *inputFlags, mem memory.Allocator
 			return nil, err
 		}
 	}
-	if f.strict && (len(res.Errors) > 0 || failedFiles(res) > 0) {
-		return res, &exitError{code: exitUsage, err: fmt.Errorf("%d input error(s) and --strict is set", len(res.Errors)+int(failedFiles(res)))}
+	// Every failed file and every rejected record has its entry in
+	// res.Errors (or is counted by one), so that is the count.
+	if n := max(res.ErrorCount(), int(failedFiles(res))); f.strict && n > 0 {
+		return res, &exitError{code: exitUsage, err: fmt.Errorf("%s and --strict is set", plural(int64(n), "input error"))}
 	}
 	return res, nil
 }
