@@ -9,8 +9,10 @@ PKGS      := ./...
 
 all: build
 
+# -buildvcs=auto stamps the commit into `keyaudit --version` even where
+# GOFLAGS says -buildvcs=false, and still builds from a tarball.
 build:
-	$(GO) build -o $(BIN) ./cmd/keyaudit
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/keyaudit
 
 ## demo: audit the synthetic three-account organization in testdata/demo
 demo: build

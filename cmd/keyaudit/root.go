@@ -47,7 +47,9 @@ understand are listed as skipped, never fatal.
 ` + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildVersion(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
@@ -62,6 +64,7 @@ understand are listed as skipped, never fatal.
 		newWhoisCmd(e),
 		newTraceCmd(e),
 		newExportCmd(e),
+		newVersionCmd(e),
 	)
 	return root
 }
@@ -93,6 +96,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCmd(e)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if err != nil {
+		err = unknownCommand(err, root.Name())
+	}
 	if err == nil && ctx.Err() != nil {
 		err = ctx.Err()
 	}

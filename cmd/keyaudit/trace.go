@@ -26,7 +26,7 @@ region; source IPs; user agents; errors. For a temporary (ASIA) key it first pri
 the chain of STS calls back to the principal behind it, one line per hop.`,
 		Example: `  keyaudit trace ASIAY34FZKBOKMUTVV7A AWSLogs/
   keyaudit trace -f json AKIA... AWSLogs/ | jq .`,
-		Args: cobra.MinimumNArgs(2),
+		Args: needArgs(2, "a key ID and at least one PATH"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if o.out.format != "table" && o.out.format != "json" {
 				return usageErr("trace writes table or json, not %q", o.out.format)

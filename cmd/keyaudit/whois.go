@@ -41,7 +41,7 @@ the current generation, the owning account (the same answer as
 'aws sts get-access-key-info'). With PATHs it adds what the inventory knows.`,
 		Example: `  keyaudit whois ASIAY34FZKBOKMUTVV7A
   keyaudit whois AKIA... reports/ AWSLogs/`,
-		Args: cobra.MinimumNArgs(1),
+		Args: needArgs(1, "at least one key ID"),
 		RunE: func(c *cobra.Command, args []string) error {
 			keys, paths := splitKeysAndPaths(args)
 			if len(keys) == 0 {
