@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -186,3 +187,21 @@ func truncate(s string, n int) string {
 }
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// FormatForPath returns the format a file name implies by its extension
+// (.csv, .json, .ndjson or .jsonl, .parquet, case-insensitive), and false
+// for any other name.
+func FormatForPath(path string) (string, bool) {
+	ext := strings.ToLower(filepath.Ext(path))
+	switch ext {
+	case ".csv":
+		return FormatCSV, true
+	case ".json":
+		return FormatJSON, true
+	case ".ndjson", ".jsonl":
+		return FormatNDJSON, true
+	case ".parquet":
+		return FormatParquet, true
+	}
+	return "", false
+}

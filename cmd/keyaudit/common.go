@@ -103,16 +103,24 @@ type outputFlags struct {
 	format         string
 	output         string
 	escapeFormulas bool
+	formatSet      func() bool // whether -f was given
 }
 
 func (f *outputFlags) register(c *cobra.Command, def string) {
 	fs := c.Flags()
-	fs.StringVarP(&f.format, "format", "f", def, "output format: "+strings.Join(report.Formats(), ", "))
+	fs.StringVarP(&f.format, "format", "f", def, "output format: "+strings.Join(report.Formats(), ", ")+" (default: from the -o extension .csv .json .ndjson .jsonl .parquet, else "+def+")")
+	f.formatSet = func() bool { return fs.Changed("format") }
 	fs.StringVarP(&f.output, "output", "o", "", "write to `FILE` (default: stdout); written to a temporary name and renamed when complete")
 	fs.BoolVar(&f.escapeFormulas, "csv-escape-formulas", false, "with -f csv: prefix ' to cells that start with = + - @ tab or CR, so a spreadsheet does not run log text (a user agent, a session name) as a formula")
 }
 
 func (f *outputFlags) check(e *env) error {
+	// -o findings.json writes JSON unless -f says otherwise.
+	if f.formatSet != nil && !f.formatSet() && f.output != "" && f.output != "-" {
+		if ff, ok := report.FormatForPath(f.output); ok {
+			f.format = ff
+		}
+	}
 	if !contains(report.Formats(), f.format) {
 		return usageErr("unknown format %q: use one of %s", f.format, strings.Join(report.Formats(), ", "))
 	}
