@@ -115,7 +115,8 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("no credential report or CloudTrail event found in %s: nothing to audit", strings.Join(paths, " "))}
 	}
 
-	findings := allFindings(cfg, mem, res.Reports, inv.Finish(res.Reports))
+	ki := inv.Finish(res.Reports)
+	findings := allFindings(cfg, mem, res.Reports, ki)
 	supStats := analyze.ApplySuppressions(cfg, findings, sups)
 	sr := sess.Finish()
 
@@ -137,11 +138,11 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 		sw = e.stdout
 	}
 	if !o.in.quiet || sw == e.stdout {
-		printAuditSummary(sw, res.Reports, findings, supStats, sr, cfg)
+		printAuditSummary(sw, res.Reports, len(ki.Accounts), findings, supStats, sr, cfg)
 	}
 	for _, u := range supStats.Expired {
-		fmt.Fprintf(e.stderr, "keyaudit: suppression %s expired on %s and no longer mutes (%d findings)\n",
-			u.Where(), u.Expires.UTC().Format("2006-01-02"), u.Matched)
+		fmt.Fprintf(e.stderr, "keyaudit: suppression %s expired on %s and no longer mutes (%s)\n",
+			u.Where(), u.Expires.UTC().Format("2006-01-02"), plural(int64(u.Matched), "finding"))
 	}
 	for _, u := range supStats.Unused {
 		fmt.Fprintf(e.stderr, "keyaudit: suppression %s matched no finding\n", u.Where())
@@ -156,7 +157,10 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	return nil
 }
 
-func printAuditSummary(w io.Writer, reps []*credreport.Report, fs []analyze.Finding, ss analyze.SuppressionStats, sr *sessions.Result, cfg analyze.Config) {
+// printAuditSummary prints the findings by severity and what was scanned.
+// accounts counts every input account (with a credential report or seen
+// as a CloudTrail recipient), the number the rules' details use too.
+func printAuditSummary(w io.Writer, reps []*credreport.Report, accounts int, fs []analyze.Finding, ss analyze.SuppressionStats, sr *sessions.Result, cfg analyze.Config) {
 	users, keys := 0, 0
 	for _, r := range reps {
 		users += len(r.Rows)
@@ -190,7 +194,13 @@ func printAuditSummary(w io.Writer, reps []*credreport.Report, fs []analyze.Find
 	if muted > 0 {
 		fmt.Fprintf(w, " (+%d muted by suppressions)", muted)
 	}
-	fmt.Fprintf(w, "\nscanned: %d accounts, %d users, %d keys (as of %s)\n", len(reps), users, keys, cfg.AsOf.Format("2006-01-02T15:04:05Z07:00"))
+	fmt.Fprintf(w, "\nscanned: %s (%d with a credential report), %s, %s (as of %s)\n",
+		plural(int64(accounts), "account"), len(reps), plural(int64(users), "user"), plural(int64(keys), "key"),
+		cfg.AsOf.Format("2006-01-02T15:04:05Z07:00"))
+	if len(reps) == 0 {
+		fmt.Fprintf(w, "note: no credential report was given, so the report-based rules did not run (%s)\n",
+			strings.Join(analyze.RuleIDs(), ", "))
+	}
 	if sr != nil && sr.Unattributed.Count > 0 {
 		fmt.Fprintf(w, "info: asia-unattributed: %s\n", sr.Unattributed.String())
 	}

@@ -352,8 +352,8 @@ func printInputSummary(w io.Writer, res *ingest.Result) {
 			line += fmt.Sprintf(" (%d failed)", c.FilesFailed)
 		}
 		if c.Records > 0 || k == ingest.KindCredentialReport {
-			line += fmt.Sprintf("; %d records read = %d used + %d skipped + %d rejected + %d duplicate",
-				c.Records, c.Used, c.Skipped, c.Rejected, c.Duplicate)
+			line += fmt.Sprintf("; %s read = %d used + %d skipped + %d rejected + %d duplicate",
+				plural(c.Records, "record"), c.Used, c.Skipped, c.Rejected, c.Duplicate)
 		}
 		fmt.Fprintln(w, line)
 	}
@@ -364,7 +364,7 @@ func printInputSummary(w io.Writer, res *ingest.Result) {
 		fmt.Fprintf(w, "input: superseded %s (account %s): newer report %s used\n", s.File, s.AccountID, s.By)
 	}
 	if n := len(res.KeyIDs); n > 0 {
-		fmt.Fprintf(w, "input: %d access key IDs taken from credentials files (their secrets were ignored and are never written)\n", n)
+		fmt.Fprintf(w, "input: %s taken from credentials files (their secrets were ignored and are never written)\n", plural(int64(n), "access key ID"))
 	}
 }
 

@@ -164,8 +164,9 @@ func (o *exportOptions) writeExport(c *cobra.Command, e *env, mem memory.Allocat
 		}
 	}
 	if !o.in.quiet {
-		fmt.Fprintf(e.stderr, "export: wrote %d events, %d credential rows, %d keys, %d sessions, %d findings to %s\n",
-			events.Rows(), creds.NumRows(), krec.NumRows(), srec.NumRows(), frec.NumRows(), o.dir)
+		fmt.Fprintf(e.stderr, "export: wrote %s, %s, %s, %s, %s to %s\n",
+			plural(events.Rows(), "event"), plural(creds.NumRows(), "credential row"), plural(krec.NumRows(), "key"),
+			plural(srec.NumRows(), "session"), plural(frec.NumRows(), "finding"), o.dir)
 	}
 	return nil
 }
