@@ -357,15 +357,71 @@ func printInputSummary(w io.Writer, res *ingest.Result) {
 		}
 		fmt.Fprintln(w, line)
 	}
-	for _, s := range res.Skipped {
-		fmt.Fprintf(w, "input: skipped %s (%s: %s)\n", s.File, s.Kind, s.Reason)
-	}
+	printSkipped(w, res.Skipped)
 	for _, s := range res.Superseded {
 		fmt.Fprintf(w, "input: superseded %s (account %s): newer report %s used\n", s.File, s.AccountID, s.By)
 	}
 	if n := len(res.KeyIDs); n > 0 {
 		fmt.Fprintf(w, "input: %s taken from credentials files (their secrets were ignored and are never written)\n", plural(int64(n), "access key ID"))
 	}
+}
+
+// skippedShown is how many file names the summary prints per reason; an
+// organization trail has hundreds of thousands of digest files, all of
+// them listed in --stats.
+const skippedShown = 3
+
+// printSkipped prints one line per kind and reason of skipped file: the
+// count and at most skippedShown names, in walk order.
+func printSkipped(w io.Writer, skipped []ingest.SkippedFile) {
+	type group struct {
+		kind   ingest.Kind
+		reason string
+		files  []string
+		n      int64
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, s := range skipped {
+		reason := skipReasonGroup(s.Reason)
+		key := string(s.Kind) + "\x00" + reason
+		g := byKey[key]
+		if g == nil {
+			g = &group{kind: s.Kind, reason: reason}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.n++
+		if len(g.files) < skippedShown {
+			name := s.File
+			if reason != s.Reason { // "same file as X": say which
+				name += " (" + s.Reason + ")"
+			}
+			g.files = append(g.files, name)
+		}
+	}
+	for _, g := range groups {
+		line := fmt.Sprintf("input: skipped %s (%s: %s): %s", plural(g.n, "file"), g.kind, g.reason, strings.Join(g.files, ", "))
+		if more := g.n - int64(len(g.files)); more > 0 {
+			line += fmt.Sprintf(" and %d more (all in --stats FILE)", more)
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+// skipReasonGroup strips the path from reasons that name another file,
+// so that such skips are counted together.
+func skipReasonGroup(reason string) string {
+	for _, g := range []struct{ prefix, group string }{
+		{"same file as ", "same file as one already read"},
+		{"same directory as ", "same directory as one already walked"},
+		{"directory loop: ", "directory loop"},
+	} {
+		if strings.HasPrefix(reason, g.prefix) {
+			return g.group
+		}
+	}
+	return reason
 }
 
 // statsDoc is the --stats JSON document.
