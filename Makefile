@@ -21,6 +21,7 @@ demo: build
 ## test: the whole suite with the race detector
 test:
 	$(GO) test -race -count=1 $(PKGS)
+	@$(GO) run ./internal/datasets/check
 
 ## bench: Go benchmarks plus the end-to-end corpus benchmark (scripts/bench.sh)
 bench: build

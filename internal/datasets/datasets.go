@@ -47,3 +47,21 @@ func Dir(t testing.TB, sub string) string {
 	}
 	return p
 }
+
+// Missing returns "" when the shared sample data is there, else one line
+// saying that the tests over it were skipped and how to run them; make
+// test prints it last so that it is not lost in the test output.
+func Missing() string {
+	root, err := Find("")
+	if err == nil {
+		if entries, err := os.ReadDir(root); err == nil && len(entries) > 0 {
+			return ""
+		}
+	}
+	where := "../shared/datasets beside this checkout"
+	if env := os.Getenv("KEYAUDIT_DATASETS"); env != "" {
+		where = "KEYAUDIT_DATASETS=" + env
+	}
+	return "*** make test: the real-dataset tests were SKIPPED (no sample data at " + where +
+		"); set KEYAUDIT_DATASETS to the datasets folder, or put it at ../shared/datasets, and run make test again"
+}
