@@ -1,10 +1,12 @@
 package ingest
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -45,25 +47,95 @@ const DefaultDedupMemory = 32 << 20
 // exact). If a run cannot be read back, seen answers "not seen" and close
 // reports the error.
 //
+// Each fingerprint is stored with the origin of the copy that counts as
+// used (see origin): the copy met first in walk order, not the first to
+// reach the set. When a copy from earlier in the walk arrives after a later
+// one was used, the set keeps the earlier origin and records a swap, so the
+// per-kind accounting (which kind's copy was used, which were duplicates)
+// is the same whatever the workers' timing. The event delivered to the
+// sinks stays the one that arrived first; copies of one eventID are the
+// same event.
+//
 // The zero idSet is ready to use with the default budget. close releases
 // the files; the set must not be used after it.
 type idSet struct {
 	shards [idShards]idShard
 	budget int64 // bytes for all hot tables; 0 = DefaultDedupMemory
 
+	// swaps[k] counts copies of kind code k that became the used copy
+	// (in) or stopped being it (out) after the fact.
+	swaps [len(dedupKinds) + 1]struct{ in, out atomic.Int64 }
+
 	errMu  sync.Mutex
 	err    error // first read error, reported by close
 	closed bool
 }
 
+// dedupKinds are the event kinds an origin can name, by code-1.
+var dedupKinds = [...]Kind{KindCloudTrail, KindLookupEvents, KindJSONLines, KindJSONArray}
+
+// origin places one copy of an event in the walk: the file's walk
+// ordinal (28 bits), the record's index in the file (32 bits) and the
+// kind code (4 bits), so that comparing origins compares walk positions.
+// Larger ordinals or indexes saturate (past 268 M files or 4 G records per
+// file, the order among those is no longer exact).
+type origin uint64
+
+func makeOrigin(ord int64, index int, k Kind) origin {
+	ord = min(max(ord, 0), 1<<28-1)
+	idx := min(max(int64(index), 0), 1<<32-1)
+	var code uint64
+	for i, dk := range dedupKinds {
+		if dk == k {
+			code = uint64(i + 1)
+		}
+	}
+	return origin(uint64(ord)<<36 | uint64(idx)<<4 | code)
+}
+
+func (o origin) kindCode() int { return int(o & 15) }
+
+// swapped records that the copy at newer (earlier in the walk) replaces
+// the one at old as the used copy.
+func (s *idSet) swapped(old, newer origin) {
+	s.swaps[old.kindCode()].out.Add(1)
+	s.swaps[newer.kindCode()].in.Add(1)
+}
+
+// applySwaps moves Used and Duplicate counts between kinds as the swaps
+// say: a kind whose copy became the used one has one more Used and one
+// fewer Duplicate, and the other way round.
+func (s *idSet) applySwaps(stats map[Kind]*Counts) {
+	for code := 1; code < len(s.swaps); code++ {
+		in, out := s.swaps[code].in.Load(), s.swaps[code].out.Load()
+		if in == out {
+			continue
+		}
+		k := dedupKinds[code-1]
+		c := stats[k]
+		if c == nil {
+			c = &Counts{}
+			stats[k] = c
+		}
+		c.Used += in - out
+		c.Duplicate -= in - out
+	}
+}
+
 const idShards = 64
+
+// idSlot is a fingerprint (0: empty) and the origin of its used copy.
+type idSlot struct {
+	h uint64
+	o origin
+}
 
 // initialSlots is the size of a shard's first hot table (128 KiB).
 const initialSlots = 16384
 
 type idShard struct {
 	mu     sync.Mutex
-	slots  []uint64
+	slots  []idSlot
 	slotsM []byte // the mapping of slots, see allocOffHeap
 	n      int
 	runs   []*idRun // oldest first
@@ -84,7 +156,7 @@ func (s *idSet) capSlots() int {
 	if b <= 0 {
 		b = DefaultDedupMemory
 	}
-	per := b / idShards / 8
+	per := b / idShards / 16 // bytes of an idSlot
 	n := 64
 	for int64(n)*2 <= per {
 		n *= 2
@@ -100,31 +172,50 @@ func fingerprint(id []byte) uint64 {
 	return h
 }
 
-// seen adds id and reports whether it was already there.
+// seen adds id and reports whether it was already there (all copies at
+// origin 0: no swaps).
 func (s *idSet) seen(id []byte) bool {
-	return s.seenHash(fingerprint(id))
+	return s.seenHash(fingerprint(id), 0)
 }
 
-// seenHash is seen for a non-zero fingerprint.
-func (s *idSet) seenHash(h uint64) bool {
+// seenAt adds the copy of id at o and reports whether id was already
+// there; the used copy is then the one earlier in the walk.
+func (s *idSet) seenAt(id []byte, o origin) bool {
+	return s.seenHash(fingerprint(id), o)
+}
+
+// seenHash is seenAt for a non-zero fingerprint.
+func (s *idSet) seenHash(h uint64, o origin) bool {
 	sh := &s.shards[h>>58]
 	sh.mu.Lock()
-	dup := sh.seen(s, h)
+	dup := sh.seen(s, h, o)
 	sh.mu.Unlock()
 	return dup
 }
 
-func (sh *idShard) seen(s *idSet, h uint64) bool {
-	if sh.hotHas(h) {
+func (sh *idShard) seen(s *idSet, h uint64, o origin) bool {
+	if i, ok := sh.hotFind(h); ok {
+		if old := sh.slots[i].o; o < old {
+			sh.slots[i].o = o
+			s.swapped(old, o)
+		}
 		return true
 	}
 	for i := len(sh.runs) - 1; i >= 0; i-- {
-		ok, err := sh.runs[i].has(h, &sh.buf)
+		r := sh.runs[i]
+		pos, old, ok, err := r.find(h, &sh.buf)
 		if err != nil {
 			s.setErr(err)
 			continue
 		}
 		if ok {
+			if o < old {
+				if err := r.setOrigin(pos, o); err != nil {
+					s.setErr(err)
+				} else {
+					s.swapped(old, o)
+				}
+			}
 			return true
 		}
 	}
@@ -135,33 +226,35 @@ func (sh *idShard) seen(s *idSet, h uint64) bool {
 			sh.grow(0)
 		}
 	}
-	sh.hotAdd(h)
+	sh.hotAdd(idSlot{h, o})
 	return false
 }
 
-func (sh *idShard) hotHas(h uint64) bool {
+// hotFind returns the slot of h in the hot table.
+func (sh *idShard) hotFind(h uint64) (uint64, bool) {
 	if len(sh.slots) == 0 {
-		return false
+		return 0, false
 	}
 	mask := uint64(len(sh.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
-		switch sh.slots[i] {
+		switch sh.slots[i].h {
 		case h:
-			return true
+			return i, true
 		case 0:
-			return false
+			return 0, false
 		}
 	}
 }
 
-// hotAdd inserts h, known to be absent, into a table with room.
-func (sh *idShard) hotAdd(h uint64) {
+// hotAdd inserts e, whose fingerprint is known to be absent, into a table
+// with room.
+func (sh *idShard) hotAdd(e idSlot) {
 	mask := uint64(len(sh.slots) - 1)
-	i := h & mask
-	for sh.slots[i] != 0 {
+	i := e.h & mask
+	for sh.slots[i].h != 0 {
 		i = (i + 1) & mask
 	}
-	sh.slots[i] = h
+	sh.slots[i] = e
 	sh.n++
 }
 
@@ -178,18 +271,18 @@ func (sh *idShard) grow(limit int) {
 		n = min(n, limit)
 	}
 	old, oldM := sh.slots, sh.slotsM
-	sh.slots, sh.slotsM = allocOffHeap[uint64](n)
+	sh.slots, sh.slotsM = allocOffHeap[idSlot](n)
 	defer freeOffHeap(oldM)
 	mask := uint64(n - 1)
-	for _, h := range old {
-		if h == 0 {
+	for _, e := range old {
+		if e.h == 0 {
 			continue
 		}
-		i := h & mask
-		for sh.slots[i] != 0 {
+		i := e.h & mask
+		for sh.slots[i].h != 0 {
 			i = (i + 1) & mask
 		}
-		sh.slots[i] = h
+		sh.slots[i] = e
 	}
 }
 
@@ -197,21 +290,21 @@ func (sh *idShard) grow(limit int) {
 // similar size. It reports false, with the table unchanged, when the run
 // could not be written; the shard then stays in memory from now on.
 func (sh *idShard) spill() bool {
-	// Sort the fingerprints in place at the front of the table.
+	// Sort the entries in place at the front of the table.
 	keys := sh.slots[:0]
-	for _, h := range sh.slots {
-		if h != 0 {
-			keys = append(keys, h)
+	for _, e := range sh.slots {
+		if e.h != 0 {
+			keys = append(keys, e)
 		}
 	}
-	slices.Sort(keys)
+	slices.SortFunc(keys, func(a, b idSlot) int { return cmp.Compare(a.h, b.h) })
 	r, err := writeRun(keys)
 	if err != nil {
 		saved := slices.Clone(keys)
 		clear(sh.slots)
 		sh.n = 0
-		for _, h := range saved {
-			sh.hotAdd(h)
+		for _, e := range saved {
+			sh.hotAdd(e)
 		}
 		sh.noDisk = true
 		return false

@@ -10,9 +10,11 @@ import (
 )
 
 // An idRun is a sorted run of distinct fingerprints of one shard, spilled to
-// a temporary file as little-endian uint64s. In memory it keeps a Bloom
-// filter and every fenceEvery-th fingerprint, so a lookup reads at most one
-// block of fenceEvery values, and only on a Bloom hit.
+// a temporary file as little-endian uint64 pairs (fingerprint, origin). In
+// memory it keeps a Bloom filter and every fenceEvery-th fingerprint, so a
+// lookup reads at most one block of fenceEvery entries, and only on a
+// Bloom hit. The origin of an entry is rewritten in place (setOrigin) when
+// an earlier copy turns up.
 type idRun struct {
 	f      *os.File
 	name   string // set when the file could not be unlinked at creation
@@ -24,7 +26,8 @@ type idRun struct {
 }
 
 const (
-	fenceEvery      = 128 // values per block read by a lookup (1 KiB)
+	fenceEvery      = 128 // entries per block read by a lookup (2 KiB)
+	entryBytes      = 16  // fingerprint and origin
 	spillBufBytes   = 64 << 10
 	bloomBitsPerKey = 10
 )
@@ -32,40 +35,53 @@ const (
 // dedupFilePattern names the temporary files (os.CreateTemp).
 const dedupFilePattern = "keyaudit-dedup-*"
 
-// has reports whether h is in the run. buf is reused between calls.
-func (r *idRun) has(h uint64, buf *[]byte) (bool, error) {
+// find reports whether h is in the run, with its entry number and origin.
+// buf is reused between calls.
+func (r *idRun) find(h uint64, buf *[]byte) (pos int64, o origin, ok bool, err error) {
 	if r.n == 0 || h < r.fence[0] || h > r.last || !r.bloom.has(h) {
-		return false, nil
+		return 0, 0, false, nil
 	}
 	// The block whose first value is the last one <= h.
 	b, found := slices.BinarySearch(r.fence, h)
-	if found {
-		return true, nil
+	if !found {
+		b--
 	}
-	b--
 	start := int64(b) * fenceEvery
 	cnt := min(int64(fenceEvery), r.n-start)
-	if cap(*buf) < fenceEvery*8 {
-		*buf = make([]byte, fenceEvery*8)
+	if found {
+		cnt = 1 // the block's first entry
 	}
-	p := (*buf)[:cnt*8]
-	if _, err := r.f.ReadAt(p, start*8); err != nil {
-		return false, fmt.Errorf("read spill file: %w", err)
+	if cap(*buf) < fenceEvery*entryBytes {
+		*buf = make([]byte, fenceEvery*entryBytes)
+	}
+	p := (*buf)[:cnt*entryBytes]
+	if _, err := r.f.ReadAt(p, start*entryBytes); err != nil {
+		return 0, 0, false, fmt.Errorf("read spill file: %w", err)
 	}
 	lo, hi := 0, int(cnt)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		v := binary.LittleEndian.Uint64(p[m*8:])
+		v := binary.LittleEndian.Uint64(p[m*entryBytes:])
 		switch {
 		case v == h:
-			return true, nil
+			return start + int64(m), origin(binary.LittleEndian.Uint64(p[m*entryBytes+8:])), true, nil
 		case v < h:
 			lo = m + 1
 		default:
 			hi = m
 		}
 	}
-	return false, nil
+	return 0, 0, false, nil
+}
+
+// setOrigin rewrites the origin of entry pos.
+func (r *idRun) setOrigin(pos int64, o origin) error {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(o))
+	if _, err := r.f.WriteAt(b[:], pos*entryBytes+8); err != nil {
+		return fmt.Errorf("write spill file: %w", err)
+	}
+	return nil
 }
 
 func (r *idRun) close() error {
@@ -104,10 +120,11 @@ func newRunWriter(n int64) (*runWriter, error) {
 	if os.Remove(f.Name()) != nil {
 		r.name = f.Name()
 	}
-	return &runWriter{r: r, buf: make([]byte, 0, min(spillBufBytes, 8*max(n, 1)))}, nil
+	return &runWriter{r: r, buf: make([]byte, 0, min(spillBufBytes, entryBytes*max(n, 1)))}, nil
 }
 
-func (w *runWriter) add(h uint64) error {
+func (w *runWriter) add(e idSlot) error {
+	h := e.h
 	if w.i%fenceEvery == 0 {
 		w.r.fence = append(w.r.fence, h)
 	}
@@ -115,6 +132,7 @@ func (w *runWriter) add(h uint64) error {
 	w.r.last = h
 	w.r.bloom.add(h)
 	w.buf = binary.LittleEndian.AppendUint64(w.buf, h)
+	w.buf = binary.LittleEndian.AppendUint64(w.buf, uint64(e.o))
 	if len(w.buf) == cap(w.buf) {
 		return w.flush()
 	}
@@ -145,14 +163,14 @@ func (w *runWriter) finish() (*idRun, error) {
 
 func (w *runWriter) abort() { w.r.close() }
 
-// writeRun spills sorted distinct keys to a new run.
-func writeRun(keys []uint64) (*idRun, error) {
+// writeRun spills entries, sorted by distinct fingerprint, to a new run.
+func writeRun(keys []idSlot) (*idRun, error) {
 	w, err := newRunWriter(int64(len(keys)))
 	if err != nil {
 		return nil, err
 	}
-	for _, h := range keys {
-		if err := w.add(h); err != nil {
+	for _, e := range keys {
+		if err := w.add(e); err != nil {
 			w.abort()
 			return nil, err
 		}
@@ -174,14 +192,14 @@ type runReader struct {
 }
 
 func newRunReader(r *idRun) *runReader {
-	return &runReader{r: r, end: r.n * 8, buf: make([]byte, 0, min(spillBufBytes, 8*max(r.n, 1)))}
+	return &runReader{r: r, end: r.n * entryBytes, buf: make([]byte, 0, min(spillBufBytes, entryBytes*max(r.n, 1)))}
 }
 
-// next returns the next value; ok is false at the end.
-func (rr *runReader) next() (v uint64, ok bool, err error) {
+// next returns the next entry; ok is false at the end.
+func (rr *runReader) next() (e idSlot, ok bool, err error) {
 	if rr.p == len(rr.buf) {
 		if rr.off == rr.end {
-			return 0, false, nil
+			return idSlot{}, false, nil
 		}
 		m := min(int64(cap(rr.buf)), rr.end-rr.off)
 		rr.buf = rr.buf[:m]
@@ -189,14 +207,15 @@ func (rr *runReader) next() (v uint64, ok bool, err error) {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
-			return 0, false, fmt.Errorf("read spill file: %w", err)
+			return idSlot{}, false, fmt.Errorf("read spill file: %w", err)
 		}
 		rr.off += m
 		rr.p = 0
 	}
-	v = binary.LittleEndian.Uint64(rr.buf[rr.p:])
-	rr.p += 8
-	return v, true, nil
+	e.h = binary.LittleEndian.Uint64(rr.buf[rr.p:])
+	e.o = origin(binary.LittleEndian.Uint64(rr.buf[rr.p+8:]))
+	rr.p += entryBytes
+	return e, true, nil
 }
 
 // mergeRuns writes the union of two disjoint runs to a new run. a and b
@@ -221,12 +240,12 @@ func mergeRuns(a, b *idRun) (m *idRun, err error) {
 		return nil, err
 	}
 	for oka || okb {
-		var v uint64
+		var v idSlot
 		switch {
-		case oka && (!okb || va < vb):
+		case oka && (!okb || va.h < vb.h):
 			v = va
 			va, oka, err = ra.next()
-		case okb && (!oka || vb < va):
+		case okb && (!oka || vb.h < va.h):
 			v = vb
 			vb, okb, err = rb.next()
 		default:

@@ -170,7 +170,7 @@ func TestDedupFingerprints(t *testing.T) {
 	want := map[uint64]bool{}
 	for pass := 0; pass < 2; pass++ {
 		for _, h := range keys {
-			if got := s.seenHash(h); got != want[h] {
+			if got := s.seenHash(h, 0); got != want[h] {
 				t.Fatalf("pass %d: %#x: seen %v, want %v", pass, h, got, want[h])
 			}
 			want[h] = true

@@ -147,6 +147,9 @@ func Run(ctx context.Context, paths []string, opts Options, sink EventSink) (*Re
 	}
 
 	res := merge(wk, workers)
+	if ids != nil {
+		ids.applySwaps(res.Stats)
+	}
 	if sinkErr != nil {
 		return res, sinkErr
 	}

@@ -15,6 +15,7 @@ import (
 type job struct {
 	path  string // as walked from the path the user gave; "-" is stdin
 	stdin bool
+	ord   int64 // position in the walk: the copy of an event met first wins dedup
 }
 
 // fileKey identifies a file across paths and symlinks.
@@ -43,6 +44,7 @@ type walker struct {
 	errs     []*InputError
 	stats    map[Kind]*Counts
 	canceled bool
+	sent     int64 // jobs sent so far
 }
 
 func (w *walker) count(k Kind) *Counts {
@@ -58,6 +60,8 @@ func (w *walker) send(j job) {
 	if w.canceled {
 		return
 	}
+	j.ord = w.sent
+	w.sent++
 	select {
 	case w.jobs <- j:
 		w.total.Add(1)

@@ -66,6 +66,8 @@ type worker struct {
 	line     []byte
 
 	cur       string // file being read
+	curOrd    int64  // its walk position (job.ord)
+	curKind   Kind   // its kind once known, for dedup origins
 	fileErrs  int
 	moreErrs  int
 	stats     map[Kind]*Counts
@@ -108,8 +110,10 @@ func (w *worker) newDecoder(reject func(*InputError)) *cloudtrail.Decoder {
 			d.Omit |= 1 << c
 		}
 	}
-	if w.ids != nil {
-		d.Seen = w.ids.seen
+	if ids := w.ids; ids != nil {
+		d.Seen = func(id []byte, index int) bool {
+			return ids.seenAt(id, makeOrigin(w.curOrd, index, w.curKind))
+		}
 	}
 	d.Reject = func(e *cloudtrail.RecordError) {
 		reject(&InputError{File: w.cur, Line: e.Line, Record: e.Index, Column: e.Field, Err: e.Err})
@@ -188,6 +192,7 @@ func (w *worker) run(jobs <-chan job) error {
 // error is fatal.
 func (w *worker) file(j job) error {
 	w.cur, w.fileErrs, w.moreErrs = j.path, 0, 0
+	w.curOrd, w.curKind = j.ord, KindUnknown
 	defer func() {
 		if w.moreErrs > 0 {
 			w.errs = append(w.errs, &InputError{File: w.cur, Record: -1, Unlisted: w.moreErrs,
@@ -379,6 +384,7 @@ const eventWindow = 4 << 20
 // decodeWhole decodes a file of CloudTrail events as a stream: memory is
 // bounded by the window, not by the file.
 func (w *worker) decodeWhole(k Kind, f cloudtrail.Format, compressed bool) error {
+	w.curKind = k
 	before := w.dec.Stats
 	inErr, rerr, fatal := w.dec.DecodeStream(w.bodyR, f, eventWindow, w.opts.MaxRecordBytes)
 	if fatal != nil {
@@ -439,6 +445,7 @@ func (w *worker) isJSONLines(head []byte) bool {
 // jsonLines decodes the body one line at a time, each bounded by
 // MaxRecordBytes.
 func (w *worker) jsonLines(compressed bool, size int64) error {
+	w.curKind = KindJSONLines
 	c := w.count(KindJSONLines)
 	c.Files++
 	if n := lanesFor(size, compressed, w.opts.Workers); n > 1 {

@@ -120,7 +120,8 @@ func (r *row) setBool(col int, v bool) {
 type Decoder struct {
 	// Seen, if set, reports whether an eventID was seen before (the event
 	// is then counted as a duplicate and not appended).
-	Seen func(eventID []byte) bool
+	// index is the record's index in its file.
+	Seen func(eventID []byte, index int) bool
 	// Reject, if set, is told about every rejected event.
 	Reject func(*RecordError)
 	// Emit receives every built record and owns it. An error stops the
@@ -385,7 +386,7 @@ func (d *Decoder) finish() {
 		}
 		return
 	}
-	if d.Seen != nil && d.row.has(ColEventID) && d.Seen(d.row.str[ColEventID]) {
+	if d.Seen != nil && d.row.has(ColEventID) && d.Seen(d.row.str[ColEventID], d.index) {
 		d.Stats.Duplicate++
 		return
 	}
