@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -32,19 +34,23 @@ type exportOptions struct {
 	describe  bool
 	asOf      string
 	codec     string
+	ddl       string // engine whose table definitions to print
+	location  string
+	database  string
 }
 
 func newExportCmd(e *env) *cobra.Command {
 	o := &exportOptions{in: inputFlags{keepRaw: true}}
 	c := &cobra.Command{
 		Use:   "export -o DIR [flags] PATH...",
-		Short: "Write Parquet for data warehouses: events, credentials, keys, sessions, findings",
+		Short: "Write Parquet for data warehouses: events, credentials, keys, rotation, sessions, findings",
 		Long: `export writes Parquet files that DuckDB, Athena, Spark and Snowflake read as they are
 (UTC millisecond timestamps, signed integers, no extension types):
 
   DIR/events.parquet        every CloudTrail event (schema: keyaudit export --describe)
   DIR/credentials.parquet   every credential report row (newest report per account)
   DIR/keys.parquet          the key inventory (as keyaudit keys)
+  DIR/rotation.parquet      the two-key rotations at --as-of (as keyaudit rotation)
   DIR/sessions.parquet      the temporary-key attribution (as keyaudit sessions)
   DIR/findings.parquet      the audit findings at --as-of (as keyaudit audit)
 
@@ -59,11 +65,15 @@ whole when complete (other files in DIR are left alone); a failure or Ctrl-C
 leaves DIR as it was.`,
 		Example: `  keyaudit export -o warehouse/ reports/ AWSLogs/
   keyaudit export --partition -o warehouse/ AWSLogs/
-  keyaudit export --describe`,
+  keyaudit export --describe
+  keyaudit export --ddl athena --partition --location s3://my-bucket/keyaudit --database security`,
 		RunE: func(c *cobra.Command, args []string) error {
 			if o.describe {
 				cloudtrail.DescribeSchema(e.stdout)
 				return nil
+			}
+			if o.ddl != "" {
+				return printExportDDL(e, o)
 			}
 			return runExport(c, e, o, args)
 		},
@@ -74,6 +84,9 @@ leaves DIR as it was.`,
 	fs.BoolVar(&o.partition, "partition", false, "write events as Hive-style partitions by account_id and date")
 	fs.BoolVar(&o.describe, "describe", false, "print the event schema (column, type, CloudTrail field) and exit")
 	fs.StringVar(&o.asOf, "as-of", "", "compute finding ages against this time: YYYY-MM-DD or RFC 3339 (default: now)")
+	fs.StringVar(&o.ddl, "ddl", "", "print the CREATE TABLE statements of the export for `ENGINE` ("+strings.Join(report.DDLEngines(), ", ")+") and exit; each table is a folder under --location")
+	fs.StringVar(&o.location, "location", "s3://BUCKET/PREFIX", "with --ddl: the `URI` the export's files are uploaded to")
+	fs.StringVar(&o.database, "database", "", "with --ddl: the database (schema) to create the tables in")
 	fs.StringVar(&o.codec, "compression", report.CompressionSnappy, "Parquet codec: snappy, or zstd for files ~38% smaller that take longer to write (3x with --partition)")
 	return c
 }
@@ -152,12 +165,14 @@ func (o *exportOptions) writeExport(c *cobra.Command, e *env, mem memory.Allocat
 	defer frec.Release()
 	krec := ki.KeyRecord(mem)
 	defer krec.Release()
+	rrec := ki.RotationRecord(mem, cfg)
+	defer rrec.Release()
 	srec := sessions.SessionsRecord(mem, sb.Finish().Sessions)
 	defer srec.Release()
 	for _, out := range []struct {
 		name string
 		rec  arrow.Record
-	}{{"credentials.parquet", creds}, {"keys.parquet", krec}, {"sessions.parquet", srec}, {"findings.parquet", frec}} {
+	}{{"credentials.parquet", creds}, {"keys.parquet", krec}, {"rotation.parquet", rrec}, {"sessions.parquet", srec}, {"findings.parquet", frec}} {
 		of := &outputFlags{format: "parquet", output: st.file(out.name)}
 		if err := writeOutput(e, of, o.in.guard, out.rec.Schema(), []arrow.Record{out.rec}, report.Options{Compression: o.codec}); err != nil {
 			return err
@@ -679,3 +694,52 @@ func (s *partitionSink) Abort() {
 }
 
 func (s *partitionSink) Rows() int64 { return s.rows }
+
+var databaseRe = regexp.MustCompile(`^[A-Za-z0-9_]*$`)
+
+// exportTables describes the tables of an export for --ddl: one folder per
+// table under location (a warehouse table is a folder, not a file).
+func exportTables(location string, partition bool) []report.DDLTable {
+	loc := strings.TrimSuffix(location, "/")
+	events := report.DDLTable{Name: "keyaudit_events", Schema: cloudtrail.EventSchema, Location: loc + "/events/"}
+	if partition {
+		events.Partitions = []string{"account_id", "date"}
+	}
+	return []report.DDLTable{
+		events,
+		{Name: "keyaudit_credentials", Schema: credreport.CredentialSchema, Location: loc + "/credentials/"},
+		{Name: "keyaudit_keys", Schema: inventory.KeySchema, Location: loc + "/keys/"},
+		{Name: "keyaudit_rotation", Schema: inventory.RotationSchema, Location: loc + "/rotation/"},
+		{Name: "keyaudit_sessions", Schema: sessions.SessionSchema, Location: loc + "/sessions/"},
+		{Name: "keyaudit_findings", Schema: analyze.FindingSchema, Location: loc + "/findings/"},
+	}
+}
+
+// printExportDDL prints the table definitions, preceded by how the files
+// of DIR map to the table folders.
+func printExportDDL(e *env, o *exportOptions) error {
+	if !slices.Contains(report.DDLEngines(), o.ddl) {
+		return usageErr("unknown --ddl %q: use %s", o.ddl, strings.Join(report.DDLEngines(), ", "))
+	}
+	if !databaseRe.MatchString(o.database) {
+		return usageErr("bad --database %q: use letters, digits and _", o.database)
+	}
+	if strings.ContainsAny(o.location, "'\\\n") {
+		return usageErr("bad --location %q: no quotes, backslashes or newlines", o.location)
+	}
+	loc := strings.TrimSuffix(o.location, "/")
+	var b strings.Builder
+	b.WriteString("-- Upload the export so that each table is its own folder, for example:\n")
+	if o.partition {
+		fmt.Fprintf(&b, "--   aws s3 sync DIR/events/ %s/events/\n", loc)
+	} else {
+		fmt.Fprintf(&b, "--   aws s3 cp DIR/events.parquet %s/events/\n", loc)
+	}
+	for _, n := range []string{"credentials", "keys", "rotation", "sessions", "findings"} {
+		fmt.Fprintf(&b, "--   aws s3 cp DIR/%s.parquet %s/%s/\n", n, loc, n)
+	}
+	if _, err := io.WriteString(e.stdout, b.String()); err != nil {
+		return err
+	}
+	return report.WriteDDL(e.stdout, o.ddl, o.database, exportTables(o.location, o.partition))
+}

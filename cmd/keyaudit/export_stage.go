@@ -14,7 +14,7 @@ import (
 // a new export replaces all of them, so no file of an earlier export
 // (events.parquet beside a new events/ tree) is left to be read as current.
 // Anything else in the directory is left alone.
-var exportNames = []string{"events.parquet", "events", "credentials.parquet", "keys.parquet", "sessions.parquet", "findings.parquet"}
+var exportNames = []string{"events.parquet", "events", "credentials.parquet", "keys.parquet", "rotation.parquet", "sessions.parquet", "findings.parquet"}
 
 // exportTargets returns the paths in dir that an export replaces.
 func exportTargets(dir string) []string {

@@ -82,7 +82,7 @@ func TestExportPartitionHostile(t *testing.T) {
 		"in/trail.json": true, "outside/keep.txt": true,
 		"out/events/account_id=123456789012/date=2026-10-01/part-0.parquet":               true,
 		"out/events/account_id=__HIVE_DEFAULT_PARTITION__/date=2026-10-01/part-0.parquet": true,
-		"out/credentials.parquet": true, "out/keys.parquet": true, "out/sessions.parquet": true, "out/findings.parquet": true,
+		"out/credentials.parquet": true, "out/keys.parquet": true, "out/rotation.parquet": true, "out/sessions.parquet": true, "out/findings.parquet": true,
 	}
 	for _, f := range files {
 		if !want[f] {
