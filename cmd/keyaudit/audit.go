@@ -15,7 +15,6 @@ import (
 	"github.com/keyaudit/keyaudit/analyze/inventory"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
-	"github.com/keyaudit/keyaudit/report"
 )
 
 type auditOptions struct {
@@ -43,6 +42,8 @@ func newAuditCmd(e *env) *cobra.Command {
 ` + rulesHelp() + `
 Ages are exact durations against --as-of. A never-used key counts as unused from its
 last rotation. Inactive keys get no stale/unused finding.
+
+` + tableHelp(auditTable) + `
 
 ` + exitCodesHelp,
 		Example: `  keyaudit audit --as-of 2026-11-01 reports/
@@ -121,10 +122,7 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 
 	rec := analyze.FindingsRecord(mem, findings)
 	defer rec.Release()
-	topts := report.Options{
-		Columns:      []string{"severity", "rule", "account_id", "user", "key_slot", "access_key_id", "age_days", "detail"},
-		MaxCellWidth: 40,
-	}
+	topts := auditTable
 	if e.stdoutTTY && o.out.output == "" {
 		topts.Color = true
 	}

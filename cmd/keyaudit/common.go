@@ -440,6 +440,9 @@ func writeOutput(e *env, out *outputFlags, inputs *report.InputSet, schema *arro
 	if err := wr.Close(); err != nil {
 		return fail(fmt.Errorf("write %s: %w", out.format, err))
 	}
+	if tw, ok := wr.(*report.TableWriter); ok && len(tw.Hidden()) > 0 {
+		fmt.Fprintf(e.stderr, "keyaudit: to fit %d columns the table hides %s\n", opts.Width, strings.Join(tw.Hidden(), ", "))
+	}
 	if file != nil {
 		return file.Commit()
 	}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// runTerminal runs keyaudit as if stdout were a terminal COLUMNS wide.
+func runTerminal(t *testing.T, columns string, args ...string) (int, string, string) {
+	t.Helper()
+	t.Setenv("COLUMNS", columns)
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, stdoutTTY: true}
+	root := newRootCmd(e)
+	root.SetArgs(args)
+	code := exitCode(root.Execute(), &errb)
+	return code, out.String(), errb.String()
+}
+
+// demoCSV returns the rows of a command's CSV output over the demo, by column name.
+func demoCSV(t *testing.T, args ...string) []map[string]string {
+	t.Helper()
+	code, out, stderr := runCLI(t, "", append(args, "-q", "-f", "csv", demo)...)
+	if code != exitOK {
+		t.Fatalf("%v: exit %d\n%s", args, code, stderr)
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]string
+	for _, r := range recs[1:] {
+		row := map[string]string{}
+		for i, name := range recs[0] {
+			row[name] = r[i]
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// tableCells returns the trimmed cells, colour removed, of every line of a
+// box table, the header first.
+func tableCells(out string) [][]string {
+	var cells [][]string
+	for _, line := range strings.Split(sgr.ReplaceAllString(out, ""), "\n") {
+		if !strings.HasPrefix(line, "│") {
+			continue
+		}
+		var row []string
+		for _, c := range strings.Split(strings.Trim(line, "│"), "│") {
+			row = append(row, strings.TrimSpace(c))
+		}
+		cells = append(cells, row)
+	}
+	return cells
+}
+
+// TestTableIdentifiersWhole: at 80, 120 and 250 columns every key ID,
+// account ID, severity, rule and user of the findings that the table shows
+// is whole, so it can be copied into keyaudit trace; only detail may end
+// in "…".
+func TestTableIdentifiersWhole(t *testing.T) {
+	want := demoCSV(t, "audit", "--as-of", "2026-11-01")
+	for _, cols := range []string{"80", "120", "250"} {
+		t.Run(cols, func(t *testing.T) {
+			code, out, stderr := runTerminal(t, cols, "audit", "-q", "--as-of", "2026-11-01", demo)
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s", code, stderr)
+			}
+			width, _ := strconv.Atoi(cols)
+			for _, line := range strings.Split(sgr.ReplaceAllString(out, ""), "\n") {
+				if n := utf8.RuneCountInString(line); n > width && strings.ContainsAny(line[:1+len(line)/2], "│┌├└") {
+					t.Errorf("table line is %d wide at %s columns: %s", n, cols, line)
+				}
+			}
+			if cols == "80" && !strings.Contains(stderr, "hides key_slot, age_days, detail, account_id\n") {
+				t.Errorf("stderr does not say which columns were hidden:\n%s", stderr)
+			}
+			cells := tableCells(out)
+			header := cells[0]
+			if len(cells)-1 != len(want) {
+				t.Fatalf("%d rows, want %d:\n%s", len(cells)-1, len(want), out)
+			}
+			for i, row := range cells[1:] {
+				for c, name := range header {
+					if name == "detail" {
+						continue
+					}
+					if got := row[c]; got != want[i][name] {
+						t.Errorf("row %d %s = %q, want %q", i, name, got, want[i][name])
+					}
+				}
+			}
+			for _, name := range []string{"severity", "rule", "user", "access_key_id"} {
+				if !contains(header, name) {
+					t.Errorf("column %s hidden at %s columns:\n%s", name, cols, out)
+				}
+			}
+			if cols == "250" {
+				for i, row := range cells[1:] {
+					d := row[len(row)-1]
+					if header[len(row)-1] != "detail" || (len(want[i]["detail"]) < 60 && d != want[i]["detail"]) {
+						t.Errorf("row %d: detail %q, want %q in full at 250 columns", i, d, want[i]["detail"])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestTableNotTerminalNothingCut: piped or written with -o, a table cuts
+// nothing, not even free text.
+func TestTableNotTerminalNothingCut(t *testing.T) {
+	t.Setenv("COLUMNS", "80")
+	rows := demoCSV(t, "audit", "--as-of", "2026-11-01")
+	_, piped, _ := runCLI(t, "", "audit", "-q", "--as-of", "2026-11-01", demo)
+	file := filepath.Join(t.TempDir(), "audit.txt")
+	if code, _, stderr := runCLI(t, "", "audit", "-q", "--as-of", "2026-11-01", "-o", file, demo); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	written, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"piped": piped, "-o": string(written)} {
+		if strings.Contains(out, "…") {
+			t.Errorf("%s: table cut a value:\n%s", name, out)
+		}
+		for _, r := range rows {
+			if !strings.Contains(out, r["detail"]) {
+				t.Errorf("%s: detail %q not in full", name, r["detail"])
+			}
+		}
+	}
+}
