@@ -103,12 +103,14 @@ type outputFlags struct {
 	format         string
 	output         string
 	escapeFormulas bool
+	wide           bool // table: every column, nothing shortened, whatever the terminal width
 }
 
 func (f *outputFlags) register(c *cobra.Command, def string) {
 	fs := c.Flags()
 	fs.StringVarP(&f.format, "format", "f", def, "output format: "+strings.Join(report.Formats(), ", "))
 	fs.StringVarP(&f.output, "output", "o", "", "write to `FILE` (default: stdout); written to a temporary name and renamed when complete")
+	fs.BoolVarP(&f.wide, "wide", "w", false, "with -f table on a terminal: show every column in full, however wide the table gets")
 	fs.BoolVar(&f.escapeFormulas, "csv-escape-formulas", false, "with -f csv: prefix ' to cells that start with = + - @ tab or CR, so a spreadsheet does not run log text (a user agent, a session name) as a formula")
 }
 
@@ -409,7 +411,7 @@ func writeStats(path string, inputs *report.InputSet, paths []string, res *inges
 func writeOutput(e *env, out *outputFlags, inputs *report.InputSet, schema *arrow.Schema, recs []arrow.Record, opts report.Options) error {
 	if out.format != report.FormatTable {
 		opts.Columns = nil // the column subset is for humans; data formats carry every column
-	} else if opts.Width == 0 && (out.output == "" || out.output == "-") {
+	} else if opts.Width == 0 && !out.wide && (out.output == "" || out.output == "-") {
 		opts.Width = terminalWidth(e)
 	}
 	opts.EscapeFormulas = out.escapeFormulas
@@ -441,7 +443,7 @@ func writeOutput(e *env, out *outputFlags, inputs *report.InputSet, schema *arro
 		return fail(fmt.Errorf("write %s: %w", out.format, err))
 	}
 	if tw, ok := wr.(*report.TableWriter); ok && len(tw.Hidden()) > 0 {
-		fmt.Fprintf(e.stderr, "keyaudit: to fit %d columns the table hides %s\n", opts.Width, strings.Join(tw.Hidden(), ", "))
+		fmt.Fprintf(e.stderr, "keyaudit: to fit %d columns the table hides %s (--wide shows every column)\n", opts.Width, strings.Join(tw.Hidden(), ", "))
 	}
 	if file != nil {
 		return file.Commit()

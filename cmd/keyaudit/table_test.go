@@ -83,7 +83,7 @@ func TestTableIdentifiersWhole(t *testing.T) {
 					t.Errorf("table line is %d wide at %s columns: %s", n, cols, line)
 				}
 			}
-			if cols == "80" && !strings.Contains(stderr, "hides key_slot, age_days, detail, account_id\n") {
+			if cols == "80" && !strings.Contains(stderr, "hides key_slot, age_days, detail, account_id (--wide") {
 				t.Errorf("stderr does not say which columns were hidden:\n%s", stderr)
 			}
 			cells := tableCells(out)
@@ -141,5 +141,56 @@ func TestTableNotTerminalNothingCut(t *testing.T) {
 				t.Errorf("%s: detail %q not in full", name, r["detail"])
 			}
 		}
+	}
+}
+
+// TestWide: --wide (-w) on a narrow terminal shows every column of every
+// table command in full.
+func TestWide(t *testing.T) {
+	tests := []struct {
+		args    []string
+		columns []string
+	}{
+		{[]string{"audit", "--as-of", "2026-11-01"}, auditTable.Columns},
+		{[]string{"keys"}, keysTable.Columns},
+		{[]string{"rotation", "--as-of", "2026-11-01"}, nil},
+		{[]string{"sessions"}, sessionsTable.Columns},
+	}
+	for _, tt := range tests {
+		for _, flag := range []string{"--wide", "-w"} {
+			t.Run(tt.args[0]+flag, func(t *testing.T) {
+				rows := demoCSV(t, tt.args...)
+				code, out, stderr := runTerminal(t, "80", append(tt.args, "-q", flag, demo)...)
+				if code != exitOK {
+					t.Fatalf("exit %d\n%s", code, stderr)
+				}
+				if strings.Contains(out, "…") || strings.Contains(stderr, "hides") {
+					t.Errorf("%s cut or hid something:\n%s\n%s", flag, out, stderr)
+				}
+				cells := tableCells(out)
+				want := tt.columns
+				if want == nil {
+					for name := range rows[0] {
+						want = append(want, name)
+					}
+				}
+				if len(cells[0]) != len(want) {
+					t.Errorf("columns %v, want %v", cells[0], want)
+				}
+				for i, row := range cells[1:] {
+					for c, name := range cells[0] {
+						if row[c] != rows[i][name] {
+							t.Errorf("row %d %s = %q, want %q", i, name, row[c], rows[i][name])
+						}
+					}
+				}
+			})
+		}
+		t.Run(tt.args[0]+"-help", func(t *testing.T) {
+			_, out, _ := runCLI(t, "", tt.args[0], "--help")
+			if !strings.Contains(out, "-w, --wide") || !strings.Contains(strings.Join(strings.Fields(out), " "), "--wide shows every column in full") {
+				t.Errorf("%s --help does not describe --wide:\n%s", tt.args[0], out)
+			}
+		})
 	}
 }

@@ -36,14 +36,33 @@ var (
 
 // tableHelp is the --help paragraph on how a command's table fits the terminal.
 func tableHelp(o report.Options) string {
-	s := `The table (-f table, the default) never shortens an identifier (key and account IDs,
-ARNs, users, severities, rules) so that any of them can be copied into 'keyaudit trace'.`
+	s := "The table (-f table, the default) never shortens an identifier (key and account IDs, " +
+		"ARNs, users, severities, rules), so any of them can be copied into 'keyaudit trace'. On a terminal, "
 	if len(o.FreeText) > 0 {
-		s += "\nOn a terminal only free text (" + strings.Join(o.FreeText, ", ") + ") is shortened, ending in …;"
-	} else {
-		s += "\nOn a terminal"
+		s += "only free text (" + strings.Join(o.FreeText, ", ") + ") is shortened, ending in …, and "
 	}
-	s += " when the table is wider than the terminal, columns are hidden in this order: " +
-		strings.Join(o.HideOrder, ", ") + ". Piped or written with -o, nothing is\nshortened or hidden."
-	return s
+	s += "when the table is wider than the terminal these columns are hidden, in this order: " +
+		strings.Join(o.HideOrder, ", ") + ". --wide shows every column in full; piped or written with -o, " +
+		"nothing is shortened or hidden."
+	return wrapText(s, 88)
+}
+
+// wrapText breaks s into lines of at most width bytes, between words.
+func wrapText(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for _, w := range strings.Fields(s) {
+		switch {
+		case n == 0:
+		case n+1+len(w) > width:
+			b.WriteByte('\n')
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
+	return b.String()
 }
