@@ -41,3 +41,24 @@ func TestTableNoLimitNoCut(t *testing.T) {
 		t.Errorf("free text cut with no width limit:\n%s", out)
 	}
 }
+
+// TestTableMarks: Options.Marks appends text where a boolean column is
+// true, even one that is not shown; null and false rows are left alone.
+func TestTableMarks(t *testing.T) {
+	mem := checkedAlloc(t)
+	rec := buildRecord(t, mem, fixtureRows)
+	defer rec.Release()
+	out := string(writeAll(t, FormatTable, Options{Columns: []string{"severity", "user"},
+		Marks: []Mark{{If: "active", Cell: "severity", Text: " (on)"}}}, rec))
+	for _, want := range []string{"│ high (on) │ alice", "│ critical  │ bob", "│           │ Zoë", "│ low (on)  │ bad", "│ medium    │"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in\n%s", want, out)
+		}
+	}
+	for _, bad := range []Mark{{If: "user", Cell: "severity"}, {If: "nope", Cell: "severity"}, {If: "active", Cell: "note"}} {
+		var buf strings.Builder
+		if _, err := NewTableWriter(&buf, fixtureSchema, Options{Columns: []string{"severity", "user"}, Marks: []Mark{bad}}); err == nil {
+			t.Errorf("mark %+v accepted", bad)
+		}
+	}
+}

@@ -60,7 +60,7 @@ last rotation. Inactive keys get no stale/unused finding.
 	fs.Var(daysValue{&o.cfg.MaxUnused}, "max-unused", "unused-key: flag active keys not used for more than this long (CIS 1.12)")
 	fs.Var(daysValue{&o.cfg.MaxRotation}, "max-rotation", "rotation-stalled: flag users whose two keys stay active longer than this")
 	fs.StringSliceVar(&o.skipRules, "skip-rule", nil, "switch a rule off (repeatable or comma-separated)")
-	fs.StringVar(&o.ignore, "ignore", "", "mute findings listed in suppression `FILE` (see README: Suppressions)")
+	fs.StringVar(&o.ignore, "ignore", "", "mute findings listed in suppression `FILE` (see README: Suppressions); muted findings stay listed, the table marks their severity \"(muted)\"")
 	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when an unmuted finding has at least this `SEVERITY` (info, low, medium, high, critical)")
 	return c
 }

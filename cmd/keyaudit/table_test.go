@@ -194,3 +194,32 @@ func TestWide(t *testing.T) {
 		})
 	}
 }
+
+// TestTableMarksMuted: a muted finding says so in the table (its severity
+// reads "high (muted)" and is not coloured), on a terminal and piped.
+func TestTableMarksMuted(t *testing.T) {
+	ignore := filepath.Join(t.TempDir(), "ignore.json")
+	os.WriteFile(ignore, []byte(`{"suppressions": [{"rule": "stale-key", "account": "111122223333", "user": "alice", "reason": "ticket SEC-142"}]}`), 0o644)
+	args := []string{"audit", "-q", "--as-of", "2026-11-01", "--ignore", ignore, demo}
+	_, piped, _ := runCLI(t, "", args...)
+	_, term, _ := runTerminal(t, "250", args...)
+	for name, out := range map[string]string{"piped": piped, "terminal": term} {
+		var muted, plain int
+		for _, row := range tableCells(out)[1:] {
+			switch {
+			case row[0] == "high (muted)" && row[1] == "stale-key" && row[3] == "alice":
+				muted++
+			case strings.Contains(row[0], "muted"):
+				t.Errorf("%s: %v marked muted", name, row)
+			default:
+				plain++
+			}
+		}
+		if muted != 1 || plain != 17 {
+			t.Errorf("%s: %d muted rows and %d others, want 1 and 17:\n%s", name, muted, plain, out)
+		}
+	}
+	if strings.Contains(term, "\x1b[31mhigh (muted)") || !strings.Contains(term, "\x1b[31mhigh\x1b[0m") {
+		t.Errorf("a muted finding is coloured like an unmuted one:\n%q", term)
+	}
+}

@@ -17,6 +17,7 @@ var (
 		Columns:   []string{"severity", "rule", "account_id", "user", "key_slot", "access_key_id", "age_days", "detail"},
 		FreeText:  []string{"detail"},
 		HideOrder: []string{"key_slot", "age_days", "detail", "account_id"},
+		Marks:     []report.Mark{{If: "muted", Cell: "severity", Text: mutedMark}},
 	}
 	keysTable = report.Options{
 		Columns:   []string{"account_id", "user", "access_key_id", "key_slot", "status", "last_used", "event_count"},
@@ -33,6 +34,10 @@ var (
 		HideOrder: []string{"event_count", "chain_depth", "issued_by", "account_id", "root_kind"},
 	}
 )
+
+// mutedMark follows the severity of a finding muted by --ignore in the
+// table (CSV, JSON and Parquet have the muted and mute_reason columns).
+const mutedMark = " (muted)"
 
 // tableHelp is the --help paragraph on how a command's table fits the terminal.
 func tableHelp(o report.Options) string {
