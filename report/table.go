@@ -4,15 +4,14 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/keyaudit/keyaudit/internal/termtext"
 )
 
 var _ Writer = (*TableWriter)(nil)
@@ -301,59 +300,5 @@ func cut(s string, w int) string {
 	return twwidth.Truncate(s, w, ellipsis)
 }
 
-// escapeTerminal replaces characters a terminal would act on: C0 and C1
-// controls and DEL become Go-style escapes (\n, \t, \x1b, \u0085), and the
-// bidirectional embedding, override and isolate characters become \u202e
-// and so on.
-func escapeTerminal(s string) string {
-	clean := true
-	for _, r := range s {
-		if needsEscape(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if !needsEscape(r) {
-			b.WriteRune(r)
-			continue
-		}
-		switch r {
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			if r < utf8.RuneSelf {
-				b.WriteString(`\x`)
-				if r < 0x10 {
-					b.WriteByte('0')
-				}
-				b.WriteString(strconv.FormatInt(int64(r), 16))
-			} else {
-				b.WriteString(`\u`)
-				b.WriteString(strconv.FormatInt(int64(r)|0x10000, 16)[1:])
-			}
-		}
-	}
-	return b.String()
-}
-
-func needsEscape(r rune) bool {
-	switch {
-	case r < 0x20, r == 0x7f:
-		return true
-	case r >= 0x80 && r <= 0x9f:
-		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069,
-		r == 0x200e, r == 0x200f, r == 0x061c:
-		return true
-	}
-	return false
-}
+// escapeTerminal shows control and bidi characters as escapes.
+func escapeTerminal(s string) string { return termtext.Escape(s) }

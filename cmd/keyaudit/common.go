@@ -19,6 +19,7 @@ import (
 
 	"github.com/keyaudit/keyaudit/ingest"
 	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
+	"github.com/keyaudit/keyaudit/internal/termtext"
 	"github.com/keyaudit/keyaudit/report"
 )
 
@@ -317,7 +318,7 @@ func printInputErrors(w io.Writer, res *ingest.Result) {
 			fmt.Fprintf(w, "keyaudit: ... and %d more input errors (all of them are in --stats FILE)\n", len(res.Errors)-maxErrorsShown)
 			break
 		}
-		fmt.Fprintf(w, "keyaudit: %s\n", oneLine(ie.Error()))
+		fmt.Fprintf(w, "keyaudit: %s\n", termtext.Escape(strings.TrimSpace(ie.Error()))) // a newline in a file name shows as \n
 	}
 }
 
@@ -350,10 +351,10 @@ func printInputSummary(w io.Writer, res *ingest.Result) {
 		fmt.Fprintln(w, line)
 	}
 	for _, s := range res.Skipped {
-		fmt.Fprintf(w, "input: skipped %s (%s: %s)\n", s.File, s.Kind, s.Reason)
+		fmt.Fprintf(w, "input: skipped %s (%s: %s)\n", termtext.Escape(s.File), s.Kind, termtext.Escape(s.Reason))
 	}
 	for _, s := range res.Superseded {
-		fmt.Fprintf(w, "input: superseded %s (account %s): newer report %s used\n", s.File, s.AccountID, s.By)
+		fmt.Fprintf(w, "input: superseded %s (account %s): newer report %s used\n", termtext.Escape(s.File), termtext.Escape(s.AccountID), termtext.Escape(s.By))
 	}
 	if n := len(res.KeyIDs); n > 0 {
 		fmt.Fprintf(w, "input: %d access key IDs taken from credentials files (their secrets were ignored and are never written)\n", n)
