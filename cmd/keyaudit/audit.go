@@ -123,9 +123,7 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	rec := analyze.FindingsRecord(mem, findings)
 	defer rec.Release()
 	topts := auditTable
-	if e.stdoutTTY && o.out.output == "" {
-		topts.Color = true
-	}
+	topts.Color = e.colorTable(o.out.output)
 	if err := writeOutput(e, &o.out, o.in.guard, analyze.FindingSchema, []arrow.Record{rec}, topts); err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/csv"
 	"os"
 	"path/filepath"
@@ -15,13 +14,7 @@ import (
 // runTerminal runs keyaudit as if stdout were a terminal COLUMNS wide.
 func runTerminal(t *testing.T, columns string, args ...string) (int, string, string) {
 	t.Helper()
-	t.Setenv("COLUMNS", columns)
-	var out, errb bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, stdoutTTY: true}
-	root := newRootCmd(e)
-	root.SetArgs(args)
-	code := exitCode(root.Execute(), &errb)
-	return code, out.String(), errb.String()
+	return runEnv(t, true, map[string]string{"COLUMNS": columns, "TERM": "xterm"}, args...)
 }
 
 // demoCSV returns the rows of a command's CSV output over the demo, by column name.
