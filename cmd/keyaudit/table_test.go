@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/keyaudit/keyaudit/report"
 )
 
 // runTerminal runs keyaudit as if stdout were a terminal COLUMNS wide.
@@ -214,5 +216,20 @@ func TestTableMarksMuted(t *testing.T) {
 	}
 	if strings.Contains(term, "\x1b[31mhigh (muted)") || !strings.Contains(term, "\x1b[31mhigh\x1b[0m") {
 		t.Errorf("a muted finding is coloured like an unmuted one:\n%q", term)
+	}
+}
+
+// TestREADMEHideOrder: the README's table of hidden columns is the one
+// the commands use.
+func TestREADMEHideOrder(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for cmd, o := range map[string]*report.Options{"audit": &auditTable, "keys": &keysTable, "rotation": &rotationTable, "sessions": &sessionsTable} {
+		row := "| `" + cmd + "` | `" + strings.Join(o.HideOrder, "`, `") + "` |"
+		if !strings.Contains(string(readme), row) {
+			t.Errorf("README does not have the row %s", row)
+		}
 	}
 }
