@@ -15,6 +15,11 @@
 // when nonzero. Output is deterministic: columns in schema order (or
 // Options.Columns order), rows in input order.
 //
+// Tables are for people: only the Options.FreeText columns are ever
+// shortened, Options.HideOrder columns are hidden when the table does not
+// fit Options.Width, and control characters are shown escaped; with no
+// Width nothing is cut (see TableWriter).
+//
 // Output files: Create writes to a temporary file next to the target
 // (mode 0600) and Commit renames it into place, so an interrupted run never
 // leaves half a file; AbortAll removes every open temporary from a signal

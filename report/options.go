@@ -48,14 +48,29 @@ type Options struct {
 	// to every format, Parquet included.
 	Columns []string
 
-	// MaxCellWidth caps the display width of a table cell; longer values
-	// are truncated and end in "…". 0 means DefaultMaxCellWidth; a negative
-	// value means no cap. Table format only.
+	// FreeText names the table columns of free text (details, user
+	// agents, notes): the only ones a table ever shortens, to MaxCellWidth
+	// or to fit Width. Every other column is shown whole, so identifiers
+	// can be copied from the table. Table format only.
+	FreeText []string
+
+	// HideOrder names the table columns that may be hidden, first listed
+	// first, when the table does not fit Width with free text at
+	// MinTextWidth. Columns not listed are never hidden. Table format only.
+	HideOrder []string
+
+	// Marks add text to table cells by the value of a boolean column, e.g.
+	// " (muted)" after the severity of a muted finding. Table format only.
+	Marks []Mark
+
+	// MaxCellWidth caps the display width of FreeText cells; longer values
+	// end in "…". 0 or negative means no cap. Table format only.
 	MaxCellWidth int
 
 	// Width is the width of the terminal the table is shown on. When it is
-	// positive, the widest columns are narrowed (down to MinColumnWidth)
-	// until the table fits. 0 means no limit. Table format only.
+	// positive, FreeText columns narrow and HideOrder columns are hidden
+	// until the table fits (see TableWriter). 0 means no limit: nothing is
+	// cut. Table format only.
 	Width int
 
 	// Color enables Colorize on table cells. The caller sets it only when
@@ -85,6 +100,12 @@ type Options struct {
 	// Compression is the Parquet codec, one of Compressions(): "" means
 	// CompressionSnappy. Parquet format only.
 	Compression string
+}
+
+// Mark appends Text to the table cell of column Cell in every row where the
+// boolean column If is true (If need not be among Options.Columns).
+type Mark struct {
+	If, Cell, Text string
 }
 
 func (o Options) allocator() memory.Allocator {

@@ -28,10 +28,11 @@ func TestGolden(t *testing.T) {
 		{"TestJSON", FormatJSON, Options{}},
 		{"TestNDJSON", FormatNDJSON, Options{}},
 		{"TestTable", FormatTable, Options{}},
-		{"TestTable-narrow", FormatTable, Options{MaxCellWidth: 8}},
+		{"TestTable-narrow", FormatTable, Options{MaxCellWidth: 8, FreeText: []string{"user", "note"}}},
 		{"TestTable-80cols", FormatTable, Options{
-			Columns: []string{"severity", "user", "active", "keys", "age_days", "last_used", "note"},
-			Width:   80, MaxCellWidth: -1}},
+			Columns:  []string{"severity", "user", "active", "keys", "age_days", "last_used", "note"},
+			FreeText: []string{"note"}, HideOrder: []string{"keys", "active"},
+			Width: 80}},
 		{"TestTable-color", FormatTable, Options{Columns: []string{"severity", "user"}, Color: true}},
 	}
 	for _, tt := range tests {
@@ -55,7 +56,7 @@ func TestTableFitsWidth(t *testing.T) {
 	rec2 := buildRecord(t, mem, rows)
 	defer rec2.Release()
 	for _, width := range []int{70, 80, 100} {
-		out := writeAll(t, FormatTable, Options{Width: width, MaxCellWidth: -1}, rec2)
+		out := writeAll(t, FormatTable, Options{Width: width, FreeText: []string{"user", "note"}, HideOrder: []string{"age_days", "keys"}}, rec2)
 		for i, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
 			if w := len([]rune(line)); w > width {
 				t.Errorf("width %d: line %d is %d wide: %q", width, i, w, line)
@@ -313,31 +314,37 @@ func TestEscapeTerminal(t *testing.T) {
 	}
 }
 
-func TestFitWidths(t *testing.T) {
+func TestLayout(t *testing.T) {
 	tests := []struct {
 		natural      []int
-		text         []bool
+		free         []bool
+		hide         []int
 		maxCell, tot int
 		want         []int
 	}{
-		{[]int{5, 50}, []bool{true, true}, 0, 0, []int{5, 40}},
-		{[]int{5, 50}, []bool{true, true}, -1, 0, []int{5, 50}},
-		{[]int{5, 50}, []bool{true, true}, 10, 0, []int{5, 10}},
+		// No limit: nothing is cut; maxCell caps free text only.
+		{[]int{5, 50}, []bool{true, true}, nil, 0, 0, []int{5, 50}},
+		{[]int{50, 50}, []bool{false, true}, nil, 10, 0, []int{50, 10}},
 		// 2 columns: 1 + 2*3 = 7 overhead; 30 - 7 = 23 for cells.
-		{[]int{5, 50}, []bool{true, true}, -1, 30, []int{5, 18}},
-		{[]int{20, 20, 20}, []bool{true, true, true}, -1, 40, []int{10, 10, 10}},
-		// Text columns give way first: the 20-wide timestamp is kept.
-		{[]int{20, 30, 20}, []bool{false, true, true}, -1, 50, []int{20, 10, 10}},
-		// ...then the others, once text is at MinColumnWidth.
-		{[]int{20, 30}, []bool{false, true}, -1, 20, []int{7, MinColumnWidth}},
-		// Cannot go below MinColumnWidth.
-		{[]int{20, 20}, []bool{true, false}, -1, 5, []int{MinColumnWidth, MinColumnWidth}},
-		{[]int{3, 20}, []bool{true, true}, -1, 5, []int{3, MinColumnWidth}},
+		{[]int{5, 50}, []bool{true, true}, nil, 0, 30, []int{5, 18}},
+		{[]int{30, 30, 30}, []bool{true, true, true}, nil, 0, 70, []int{20, 20, 20}},
+		// Only free text narrows: the 20-wide timestamp is kept.
+		{[]int{20, 30, 20}, []bool{false, true, true}, nil, 0, 50, []int{20, 10, 10}},
+		// Free text would go below MinTextWidth: column 0 is hidden instead
+		// and free text gets the room back.
+		{[]int{20, 10, 40}, []bool{false, false, true}, []int{0}, 0, 50, []int{-1, 10, 33}},
+		// Hidden in order until it fits.
+		{[]int{20, 20, 20, 30}, []bool{false, false, false, true}, []int{1, 0}, 0, 50, []int{-1, -1, 20, 23}},
+		// Nothing left to hide: free text down to MinColumnWidth, the
+		// identifier stays whole and the table is wider than asked.
+		{[]int{40, 30}, []bool{false, true}, nil, 0, 20, []int{40, MinColumnWidth}},
+		{[]int{40, 30}, []bool{false, true}, []int{1}, 0, 20, []int{40, -1}},
+		{[]int{3, 20}, []bool{true, true}, nil, 0, 5, []int{3, MinColumnWidth}},
 	}
 	for _, tt := range tests {
-		got := fitWidths(tt.natural, tt.text, tt.maxCell, tt.tot)
+		got := layout(tt.natural, tt.free, tt.hide, tt.maxCell, tt.tot)
 		if !slices.Equal(got, tt.want) {
-			t.Errorf("fitWidths(%v, %v, %d, %d) = %v, want %v", tt.natural, tt.text, tt.maxCell, tt.tot, got, tt.want)
+			t.Errorf("layout(%v, %v, %v, %d, %d) = %v, want %v", tt.natural, tt.free, tt.hide, tt.maxCell, tt.tot, got, tt.want)
 		}
 	}
 }

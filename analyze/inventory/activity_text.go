@@ -6,6 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/keyaudit/keyaudit/internal/termtext"
 )
 
 // textListMax is how many values per dimension WriteText prints.
@@ -14,6 +16,8 @@ const textListMax = 10
 // WriteText writes the activity for people: the decoded ID, the lifecycle
 // timeline, then use per dimension (at most 10 values each, most frequent
 // first). It writes nothing secret: key IDs, ARNs, IPs and user agents only.
+// Text from the logs is escaped (termtext.Escape): no control character
+// reaches the terminal.
 func (k *KeyActivity) WriteText(w io.Writer) error {
 	if k == nil {
 		return nil
@@ -21,7 +25,7 @@ func (k *KeyActivity) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	switch {
 	case k.DecodeError != "":
-		fmt.Fprintf(tw, "decoded:\tnot a valid AWS identifier (%s)\n", strings.TrimPrefix(k.DecodeError, "invalid AWS identifier: "))
+		fmt.Fprintf(tw, "decoded:\tnot a valid AWS identifier (%s)\n", termtext.Escape(strings.TrimPrefix(k.DecodeError, "invalid AWS identifier: ")))
 	case k.Info.Account != "":
 		fmt.Fprintf(tw, "decoded:\t%s of account %s\n", k.Info.Description, k.Info.Account)
 	default:
@@ -36,7 +40,8 @@ func (k *KeyActivity) WriteText(w io.Writer) error {
 		if l.ErrorCode != "" {
 			action += " (" + l.ErrorCode + ")"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\tby %s\tfrom %s\t%s\n", l.Time.UTC().Format(time.RFC3339), l.EventName, action, dash(l.By), dash(l.SourceIP), l.Detail)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\tby %s\tfrom %s\t%s\n", l.Time.UTC().Format(time.RFC3339), termtext.Escape(l.EventName),
+			termtext.Escape(action), termtext.Escape(dash(l.By)), termtext.Escape(dash(l.SourceIP)), termtext.Escape(l.Detail))
 	}
 	if k.LifecycleDropped > 0 {
 		fmt.Fprintf(tw, "  … %d more lifecycle events not kept\n", k.LifecycleDropped)
@@ -59,7 +64,7 @@ func (k *KeyActivity) WriteText(w io.Writer) error {
 			if len(d.cs) == 0 {
 				continue
 			}
-			fmt.Fprintf(tw, "  %s:\t%s\n", d.name, listText(d.cs))
+			fmt.Fprintf(tw, "  %s:\t%s\n", d.name, termtext.Escape(listText(d.cs)))
 		}
 		if k.Truncated {
 			fmt.Fprintf(tw, "  (more than %d distinct values in some list: the rest are counted as %s)\n", MaxDistinct, OtherValue)

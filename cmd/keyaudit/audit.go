@@ -15,7 +15,6 @@ import (
 	"github.com/keyaudit/keyaudit/analyze/inventory"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
-	"github.com/keyaudit/keyaudit/report"
 )
 
 type auditOptions struct {
@@ -44,6 +43,8 @@ func newAuditCmd(e *env) *cobra.Command {
 Ages are exact durations against --as-of. A never-used key counts as unused from its
 last rotation. Inactive keys get no stale/unused finding.
 
+` + tableHelp(auditTable) + `
+
 ` + exitCodesHelp,
 		Example: `  keyaudit audit --as-of 2026-11-01 reports/
   keyaudit audit -f csv -o findings.csv reports/*.csv
@@ -59,7 +60,7 @@ last rotation. Inactive keys get no stale/unused finding.
 	fs.Var(daysValue{&o.cfg.MaxUnused}, "max-unused", "unused-key: flag active keys not used for more than this long (CIS 1.12)")
 	fs.Var(daysValue{&o.cfg.MaxRotation}, "max-rotation", "rotation-stalled: flag users whose two keys stay active longer than this")
 	fs.StringSliceVar(&o.skipRules, "skip-rule", nil, "switch a rule off (repeatable or comma-separated)")
-	fs.StringVar(&o.ignore, "ignore", "", "mute findings listed in suppression `FILE` (see README: Suppressions)")
+	fs.StringVar(&o.ignore, "ignore", "", "mute findings listed in suppression `FILE` (see README: Suppressions); muted findings stay listed, the table marks their severity \"(muted)\"")
 	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when an unmuted finding has at least this `SEVERITY` (info, low, medium, high, critical)")
 	return c
 }
@@ -122,13 +123,8 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 
 	rec := analyze.FindingsRecord(mem, findings)
 	defer rec.Release()
-	topts := report.Options{
-		Columns:      []string{"severity", "rule", "account_id", "user", "key_slot", "access_key_id", "age_days", "detail"},
-		MaxCellWidth: 40,
-	}
-	if e.stdoutTTY && o.out.output == "" {
-		topts.Color = true
-	}
+	topts := auditTable
+	topts.Color = e.colorTable(o.out.output)
 	if err := writeOutput(e, &o.out, o.in.guard, analyze.FindingSchema, []arrow.Record{rec}, topts); err != nil {
 		return err
 	}

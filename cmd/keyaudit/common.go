@@ -19,6 +19,7 @@ import (
 
 	"github.com/keyaudit/keyaudit/ingest"
 	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
+	"github.com/keyaudit/keyaudit/internal/termtext"
 	"github.com/keyaudit/keyaudit/report"
 )
 
@@ -104,6 +105,7 @@ type outputFlags struct {
 	output         string
 	escapeFormulas bool
 	formatSet      func() bool // whether -f was given
+	wide           bool        // table: every column, nothing shortened, whatever the terminal width
 }
 
 func (f *outputFlags) register(c *cobra.Command, def string) {
@@ -111,6 +113,7 @@ func (f *outputFlags) register(c *cobra.Command, def string) {
 	fs.StringVarP(&f.format, "format", "f", def, "output format: "+strings.Join(report.Formats(), ", ")+" (default: from the -o extension .csv .json .ndjson .jsonl .parquet, else "+def+")")
 	f.formatSet = func() bool { return fs.Changed("format") }
 	fs.StringVarP(&f.output, "output", "o", "", "write to `FILE` (default: stdout); written to a temporary name and renamed when complete")
+	fs.BoolVarP(&f.wide, "wide", "w", false, "with -f table on a terminal: show every column in full, however wide the table gets")
 	fs.BoolVar(&f.escapeFormulas, "csv-escape-formulas", false, "with -f csv: prefix ' to cells that start with = + - @ tab or CR, so a spreadsheet does not run log text (a user agent, a session name) as a formula")
 }
 
@@ -325,7 +328,7 @@ func printInputErrors(w io.Writer, res *ingest.Result) {
 			fmt.Fprintf(w, "keyaudit: ... and %d more input errors (all of them are in --stats FILE)\n", len(res.Errors)-maxErrorsShown)
 			break
 		}
-		fmt.Fprintf(w, "keyaudit: %s\n", oneLine(ie.Error()))
+		fmt.Fprintf(w, "keyaudit: %s\n", termtext.Escape(strings.TrimSpace(ie.Error()))) // a newline in a file name shows as \n
 	}
 }
 
@@ -359,7 +362,7 @@ func printInputSummary(w io.Writer, res *ingest.Result) {
 	}
 	printSkipped(w, res.Skipped)
 	for _, s := range res.Superseded {
-		fmt.Fprintf(w, "input: superseded %s (account %s): newer report %s used\n", s.File, s.AccountID, s.By)
+		fmt.Fprintf(w, "input: superseded %s (account %s): newer report %s used\n", termtext.Escape(s.File), termtext.Escape(s.AccountID), termtext.Escape(s.By))
 	}
 	if n := len(res.KeyIDs); n > 0 {
 		fmt.Fprintf(w, "input: %s taken from credentials files (their secrets were ignored and are never written)\n", plural(int64(n), "access key ID"))
@@ -401,7 +404,7 @@ func printSkipped(w io.Writer, skipped []ingest.SkippedFile) {
 		}
 	}
 	for _, g := range groups {
-		line := fmt.Sprintf("input: skipped %s (%s: %s): %s", plural(g.n, "file"), g.kind, g.reason, strings.Join(g.files, ", "))
+		line := fmt.Sprintf("input: skipped %s (%s: %s): %s", plural(g.n, "file"), g.kind, termtext.Escape(g.reason), termtext.Escape(strings.Join(g.files, ", ")))
 		if more := g.n - int64(len(g.files)); more > 0 {
 			line += fmt.Sprintf(" and %d more (all in --stats FILE)", more)
 		}
@@ -475,7 +478,7 @@ func writeStats(path string, inputs *report.InputSet, paths []string, res *inges
 func writeOutput(e *env, out *outputFlags, inputs *report.InputSet, schema *arrow.Schema, recs []arrow.Record, opts report.Options) error {
 	if out.format != report.FormatTable {
 		opts.Columns = nil // the column subset is for humans; data formats carry every column
-	} else if opts.Width == 0 && (out.output == "" || out.output == "-") {
+	} else if opts.Width == 0 && !out.wide && (out.output == "" || out.output == "-") {
 		opts.Width = terminalWidth(e)
 	}
 	opts.EscapeFormulas = out.escapeFormulas
@@ -505,6 +508,9 @@ func writeOutput(e *env, out *outputFlags, inputs *report.InputSet, schema *arro
 	}
 	if err := wr.Close(); err != nil {
 		return fail(fmt.Errorf("write %s: %w", out.format, err))
+	}
+	if tw, ok := wr.(*report.TableWriter); ok && len(tw.Hidden()) > 0 {
+		fmt.Fprintf(e.stderr, "keyaudit: to fit %d columns the table hides %s (--wide shows every column)\n", opts.Width, strings.Join(tw.Hidden(), ", "))
 	}
 	if file != nil {
 		return file.Commit()

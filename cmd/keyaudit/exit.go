@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/keyaudit/keyaudit/internal/termtext"
 )
 
 // Exit codes, documented in the README and in --help.
@@ -57,4 +59,9 @@ func exitCode(err error, stderr io.Writer) int {
 	return exitUsage
 }
 
-func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
+// oneLine makes an error message one line fit for a terminal: the lines of
+// a multi-line message are joined by "; ", and any other control
+// character (from a file name or log text it quotes) is escaped.
+func oneLine(s string) string {
+	return termtext.Escape(strings.ReplaceAll(strings.TrimSpace(s), "\n", "; "))
+}

@@ -30,12 +30,14 @@ slot (resolved from evidence, or "unknown"), status, creation and use.
 Slot resolution (resolved_by), in order: create_date (a CreateAccessKey whose createDate
 equals a slot's last_rotated), single_slot (one slot, one live key), elimination (the other
 slot, one key left), last_used (the report's last-used minute, region and service match the
-key's last call). Anything less certain stays "unknown"; see README.`,
+key's last call). Anything less certain stays "unknown"; see README.
+
+` + tableHelp(keysTable),
 		Example: `  keyaudit keys reports/ AWSLogs/
   keyaudit keys -f csv -o keys.csv reports/ AWSLogs/`,
 		RunE: func(c *cobra.Command, args []string) error {
 			return writeInventory(c, e, o, args, (*inventory.Inventory).KeyRecord,
-				report.Options{Columns: []string{"account_id", "user", "access_key_id", "key_slot", "status", "last_used", "event_count"}, MaxCellWidth: 30})
+				keysTable)
 		},
 	}
 	o.in.register(c)
@@ -51,7 +53,9 @@ func newRotationCmd(e *env) *cobra.Command {
 		Long: `rotation follows AWS's documented rotation procedure (create the second key, move
 applications, check the old key is no longer used, deactivate it, delete it) for every
 user holding two keys: which key is newer, whether the old key is still used since the
-new one was created, by which source IPs and user agents, and the next step.`,
+new one was created, by which source IPs and user agents, and the next step.
+
+` + tableHelp(rotationTable),
 		RunE: func(c *cobra.Command, args []string) error {
 			asOf, err := parseAsOf(o.asOf)
 			if err != nil {
@@ -59,7 +63,7 @@ new one was created, by which source IPs and user agents, and the next step.`,
 			}
 			o.cfg.AsOf = asOf
 			rotations := func(ki *inventory.Inventory, mem memory.Allocator) arrow.Record { return ki.RotationRecord(mem, o.cfg) }
-			return writeInventory(c, e, o, args, rotations, report.Options{MaxCellWidth: 30})
+			return writeInventory(c, e, o, args, rotations, rotationTable)
 		},
 	}
 	o.in.register(c)
@@ -77,7 +81,9 @@ func newSessionsCmd(e *env) *cobra.Command {
 		Long: `sessions follows STS events from every temporary access key (ASIA) that CloudTrail
 shows issued or used back to the long-term principal behind it, through role chains
 and across accounts. root_kind is one of iam_user, root, saml, web_identity,
-aws_service, console or unattributed (used, but issued before the logs begin).`,
+aws_service, console or unattributed (used, but issued before the logs begin).
+
+` + tableHelp(sessionsTable),
 		Example: `  keyaudit sessions AWSLogs/
   keyaudit sessions -f csv -o sessions.csv AWSLogs/`,
 		RunE: func(c *cobra.Command, args []string) error {
@@ -95,8 +101,7 @@ aws_service, console or unattributed (used, but issued before the logs begin).`,
 			sr := sb.Finish()
 			rec := sessions.SessionsRecord(mem, sr.Sessions)
 			defer rec.Release()
-			return writeOutput(e, &o.out, o.in.guard, rec.Schema(), []arrow.Record{rec},
-				report.Options{Columns: []string{"access_key_id", "account_id", "issued_by", "root_kind", "root_principal", "chain_depth", "event_count"}, MaxCellWidth: 40})
+			return writeOutput(e, &o.out, o.in.guard, rec.Schema(), []arrow.Record{rec}, sessionsTable)
 		},
 	}
 	o.in.register(c)

@@ -21,6 +21,11 @@ type env struct {
 	stdout, stderr io.Writer
 	// stdoutTTY and stderrTTY say whether colour and progress are wanted.
 	stdoutTTY, stderrTTY bool
+	// getenv reads the environment (NO_COLOR, TERM, COLUMNS); nil is an
+	// empty environment.
+	getenv func(string) string
+	// color is the global --color flag.
+	color colorFlag
 }
 
 const exitCodesHelp = `Exit codes:
@@ -53,6 +58,7 @@ understand are listed as skipped, never fatal.
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
+	root.PersistentFlags().Var(&e.color, "color", "colour the table: never, always, or auto: only when stdout is a terminal, TERM is not dumb and NO_COLOR is unset or empty")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErr("%v (see '%s --help')", err, c.CommandPath())
 	})
@@ -77,7 +83,7 @@ const interruptGrace = 3 * time.Second
 // run is main without the process: it returns the exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr,
-		stdoutTTY: isTerminal(stdout), stderrTTY: isTerminal(stderr)}
+		stdoutTTY: isTerminal(stdout), stderrTTY: isTerminal(stderr), getenv: os.Getenv}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sigs := make(chan os.Signal, 1)

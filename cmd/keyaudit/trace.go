@@ -13,6 +13,7 @@ import (
 	"github.com/keyaudit/keyaudit/analyze/inventory"
 	"github.com/keyaudit/keyaudit/analyze/keyid"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
+	"github.com/keyaudit/keyaudit/internal/termtext"
 )
 
 func newTraceCmd(e *env) *cobra.Command {
@@ -91,12 +92,12 @@ func printTrace(w io.Writer, t traceDoc) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "key %s\n", t.Key)
 	if k := t.Inventory; k != nil {
-		fmt.Fprintf(tw, "owner:\t%s %s, slot %s (%s), %s, %d calls\n", k.AccountID, k.User, k.SlotString(), orDash(k.ResolvedBy), k.Status, k.EventCount)
+		fmt.Fprintf(tw, "owner:\t%s %s, slot %s (%s), %s, %d calls\n", termtext.Escape(k.AccountID), termtext.Escape(k.User), k.SlotString(), orDash(k.ResolvedBy), k.Status, k.EventCount)
 	}
 	if len(t.Chain) > 0 {
 		fmt.Fprintln(tw, "\nchain (from the key back to the principal behind it):")
 		for i, h := range t.Chain {
-			fmt.Fprintf(tw, "  %d\t%s\n", i, h.String())
+			fmt.Fprintf(tw, "  %d\t%s\n", i, termtext.Escape(h.String()))
 		}
 	}
 	fmt.Fprintln(tw)

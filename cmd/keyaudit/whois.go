@@ -14,6 +14,7 @@ import (
 	"github.com/keyaudit/keyaudit/analyze/inventory"
 	"github.com/keyaudit/keyaudit/analyze/keyid"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
+	"github.com/keyaudit/keyaudit/internal/termtext"
 )
 
 // keyArg matches arguments that are key or principal IDs rather than paths.
@@ -95,7 +96,7 @@ func printWhois(w io.Writer, id string, ki *inventory.Inventory, sr *sessions.Re
 	}
 	if ki != nil {
 		if k, ok := ki.Key(id); ok {
-			fmt.Fprintf(tw, "owner:\t%s %s\n", k.AccountID, k.User)
+			fmt.Fprintf(tw, "owner:\t%s %s\n", termtext.Escape(k.AccountID), termtext.Escape(k.User))
 			fmt.Fprintf(tw, "slot:\t%s (%s)\n", k.SlotString(), orDash(k.ResolvedBy))
 			fmt.Fprintf(tw, "status:\t%s\n", k.Status)
 			fmt.Fprintf(tw, "seen:\t%d calls, first %s, last %s\n", k.EventCount, fmtTime(k.FirstSeen), fmtTime(k.LastSeen))
@@ -103,8 +104,8 @@ func printWhois(w io.Writer, id string, ki *inventory.Inventory, sr *sessions.Re
 	}
 	if sr != nil {
 		if s, ok := sr.Session(id); ok {
-			fmt.Fprintf(tw, "issued:\t%s %s\n", orDash(s.IssuedBy), fmtTime(s.IssuedAt))
-			fmt.Fprintf(tw, "behind it:\t%s %s (chain depth %s)\n", s.RootKind, orDash(s.RootPrincipal), chainDepth(s.ChainDepth))
+			fmt.Fprintf(tw, "issued:\t%s %s\n", termtext.Escape(orDash(s.IssuedBy)), fmtTime(s.IssuedAt))
+			fmt.Fprintf(tw, "behind it:\t%s %s (chain depth %s)\n", s.RootKind, termtext.Escape(orDash(s.RootPrincipal)), chainDepth(s.ChainDepth))
 			fmt.Fprintf(tw, "seen:\t%d calls, first %s, last %s\n", s.EventCount, fmtTime(s.FirstSeen), fmtTime(s.LastSeen))
 		}
 	}
