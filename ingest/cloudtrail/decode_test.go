@@ -30,7 +30,7 @@ func decodeAll(t testing.TB, data string, f Format) decoded {
 	defer d.Release()
 	d.BatchRows = 2
 	seen := map[string]bool{}
-	d.Seen = func(id []byte) bool {
+	d.Seen = func(id []byte, _ int) bool {
 		dup := seen[string(id)]
 		seen[string(id)] = true
 		return dup

@@ -46,7 +46,7 @@ func FuzzDecodeFile(f *testing.F) {
 			return nil
 		}
 		seen := map[string]bool{}
-		d.Seen = func(id []byte) bool { dup := seen[string(id)]; seen[string(id)] = true; return dup }
+		d.Seen = func(id []byte, _ int) bool { dup := seen[string(id)]; seen[string(id)] = true; return dup }
 		formats := []Format{Detect(data), FormatRecords, FormatLookupEvents, FormatArray, FormatObjects}
 		for _, fm := range formats {
 			if _, err := d.DecodeFile(data, fm); err != nil {

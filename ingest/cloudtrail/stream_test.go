@@ -46,7 +46,7 @@ func decodeWith(t testing.TB, data []byte, f Format, window, chunk int) outcome 
 		return nil
 	}
 	seen := map[string]bool{}
-	d.Seen = func(id []byte) bool { dup := seen[string(id)]; seen[string(id)] = true; return dup }
+	d.Seen = func(id []byte, _ int) bool { dup := seen[string(id)]; seen[string(id)] = true; return dup }
 	d.Reject = func(e *RecordError) { o.Rejects = append(o.Rejects, e.Error()) }
 	var inErr error
 	if window == 0 {
