@@ -47,9 +47,11 @@ func TestPhrases(t *testing.T) {
 }
 
 func TestConfigDefaults(t *testing.T) {
-	c := Config{AsOf: asOf, MaxUnused: Day}.WithDefaults()
-	if c.MaxKeyAge != 90*Day || c.MaxUnused != Day || c.MaxRotation != 7*Day {
-		t.Errorf("WithDefaults = %+v", c)
+	if c := DefaultConfig(asOf); c.MaxKeyAge != 90*Day || c.MaxUnused != 45*Day || c.MaxRotation != 7*Day {
+		t.Errorf("DefaultConfig = %+v", c)
+	}
+	if err := (Config{AsOf: asOf}).Validate(); err != nil {
+		t.Errorf("zero thresholds: %v", err)
 	}
 	if err := (Config{AsOf: asOf, MaxRotation: -1}).Validate(); err == nil {
 		t.Error("negative max rotation accepted")

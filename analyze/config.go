@@ -10,7 +10,8 @@ import (
 var ErrConfig = errors.New("invalid analysis config")
 
 // Validate reports a Config the rules cannot work with: no AsOf, or a
-// negative threshold. Zero thresholds are fine: they mean the default.
+// negative threshold. A zero threshold is valid and means zero: every key
+// older than no time at all is past it.
 func (c Config) Validate() error {
 	if c.AsOf.IsZero() {
 		return fmt.Errorf("%w: as-of time not set", ErrConfig)
@@ -24,22 +25,6 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
-}
-
-// WithDefaults returns c with its zero thresholds replaced by
-// DefaultConfig's; rules of other packages use it as Evaluate does.
-func (c Config) WithDefaults() Config {
-	d := DefaultConfig(c.AsOf)
-	if c.MaxKeyAge <= 0 {
-		c.MaxKeyAge = d.MaxKeyAge
-	}
-	if c.MaxUnused <= 0 {
-		c.MaxUnused = d.MaxUnused
-	}
-	if c.MaxRotation <= 0 {
-		c.MaxRotation = d.MaxRotation
-	}
-	return c
 }
 
 // floorDays is the number of whole days in d, rounded down: 89.9 days is

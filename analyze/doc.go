@@ -5,7 +5,8 @@
 //
 // In: per-key records (schema credreport.KeySchema, one row per existing
 // access-key slot, root included) and a Config whose AsOf is the only
-// clock; zero thresholds mean the defaults (DefaultConfig). Records stay
+// clock; thresholds are used as given, zero meaning zero (DefaultConfig has
+// the CIS defaults). Records stay
 // owned by the caller.
 //
 // Out: EvaluateRecords (or Evaluate, which panics on what EvaluateRecords

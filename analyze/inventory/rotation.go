@@ -224,16 +224,12 @@ func (r Rotation) BothActiveDays(cfg analyze.Config) (int64, bool) {
 }
 
 // Stalled reports whether both keys have been active longer than
-// cfg.MaxRotation (DefaultMaxRotation when 0): rotation-stalled's test.
+// cfg.MaxRotation (zero is a window of zero): rotation-stalled's test.
 func (r Rotation) Stalled(cfg analyze.Config) bool {
 	if _, ok := r.BothActiveDays(cfg); !ok {
 		return false
 	}
-	window := cfg.MaxRotation
-	if window <= 0 {
-		window = DefaultMaxRotation
-	}
-	return cfg.AsOf.Sub(r.NewCreated) > window
+	return cfg.AsOf.Sub(r.NewCreated) > cfg.MaxRotation
 }
 
 // oldStillUsed reports whether the old key was used at or after the new
