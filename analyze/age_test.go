@@ -60,3 +60,23 @@ func TestConfigDefaults(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestDaysSince(t *testing.T) {
+	for _, tt := range []struct {
+		t    time.Time
+		want int64
+		ok   bool
+	}{
+		{ago(90*Day + time.Hour), 90, true},
+		{asOf, 0, true},
+		{asOf.Add(time.Millisecond), 0, false}, // after the as-of time: no age, not -1
+		{time.Time{}, 0, false},
+	} {
+		if got, ok := DaysSince(asOf, tt.t); got != tt.want || ok != tt.ok {
+			t.Errorf("DaysSince(%v) = %d, %v; want %d, %v", tt.t, got, ok, tt.want, tt.ok)
+		}
+	}
+	if _, ok := DaysSince(time.Time{}, asOf); ok {
+		t.Error("an age without an as-of time")
+	}
+}

@@ -37,12 +37,28 @@ func floorDays(d time.Duration) int64 {
 	return n
 }
 
+// DaysSince is the age of t at asOf in whole days, rounded down. It is
+// false, and no age is given, when either time is zero or t is after asOf:
+// an age is never negative (name the date with AfterAsOf instead).
+func DaysSince(asOf, t time.Time) (int64, bool) {
+	if asOf.IsZero() || t.IsZero() || t.After(asOf) {
+		return 0, false
+	}
+	return floorDays(asOf.Sub(t)), true
+}
+
+// AfterAsOf names a time after the as-of time, which has no age: "on
+// 2026-12-02, after the as-of time". Every output says it this way.
+func AfterAsOf(t time.Time) string {
+	return "on " + t.UTC().Format(time.DateOnly) + ", after the as-of time"
+}
+
 // agoPhrase says how long ago t was, from its age in whole days. A t after
 // the as-of time (a negative age) is named by its date instead.
 func agoPhrase(t time.Time, days int64) string {
 	switch {
 	case days < 0:
-		return "on " + t.UTC().Format(time.DateOnly) + ", after the as-of time"
+		return AfterAsOf(t)
 	case days == 0:
 		return "less than a day ago"
 	case days == 1:
