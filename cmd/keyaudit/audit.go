@@ -99,6 +99,9 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 		}
 		sups, err = analyze.LoadSuppressions(o.ignore, f)
 		f.Close()
+		if err == nil {
+			err = analyze.CheckSuppressionRules(sups, known)
+		}
 		if err != nil {
 			return usageErr("--ignore: %v", err)
 		}
