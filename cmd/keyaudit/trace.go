@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"text/tabwriter"
 	"time"
 
@@ -32,12 +33,19 @@ the chain of STS calls back to the principal behind it, one line per hop.`,
 				return usageErr("trace writes table or json, not %q", o.out.format)
 			}
 			keys, paths := splitKeysAndPaths(args)
+			if _, statErr := os.Stat(args[0]); len(keys) == 0 && statErr != nil {
+				if _, err := keyid.Lookup(args[0]); err != nil {
+					return usageErr("%s is not a key ID: %v", args[0], err)
+				}
+			}
 			if len(keys) != 1 {
 				return usageErr("trace takes exactly one key ID, then PATHs")
 			}
 			key := keys[0]
-			if _, err := keyid.Decode(key); err != nil {
-				return usageErr("%s: %v", key, err)
+			// Lookup, not Decode: a key the inventory lists is traced even
+			// when its account cannot be decoded (the output says why).
+			if _, err := keyid.Lookup(key); err != nil {
+				return usageErr("%s is not a key ID: %v", key, err)
 			}
 			mem := memory.DefaultAllocator
 			act := inventory.NewActivity([]string{key})

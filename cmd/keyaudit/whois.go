@@ -82,7 +82,7 @@ func printWhois(w io.Writer, id string, ki *inventory.Inventory, sr *sessions.Re
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	defer tw.Flush()
 	fmt.Fprintf(tw, "id:\t%s\n", id)
-	info, err := keyid.Decode(id)
+	info, err := keyid.Lookup(id) // an ID whose account cannot be decoded is still looked up
 	if err != nil {
 		fmt.Fprintf(tw, "valid:\tno (%v)\n", err)
 		return false
