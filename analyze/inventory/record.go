@@ -34,19 +34,22 @@ const (
 	KColARN              = "arn"
 	KColIsRoot           = "is_root"
 	KColNote             = "note"
+	KColSource           = "source" // credential-report, cloudtrail, credentials-file, joined by "+"
 )
 
 // SlotUnknown is the key_slot value of a key whose slot is not known.
 const SlotUnknown = "unknown"
 
-// KeySchema is the schema of the key inventory record. key_slot is a
-// string ("1", "2" or "unknown") rather than a nullable integer, so that
-// CSV and table output say "unknown" instead of an empty cell; resolved_by
-// names the rule that placed the key. Times are credreport.Timestamp.
+// KeySchema is the schema of the key inventory record: one row per key of
+// Inventory.Keys. key_slot is a string ("1", "2" or "unknown") rather than
+// a nullable integer, so that CSV and table output say "unknown" instead
+// of an empty cell; resolved_by names the rule that placed the key;
+// access_key_id is null for a report slot no key of the logs is tied to;
+// source says where the key is known from. Times are credreport.Timestamp.
 var KeySchema = arrow.NewSchema([]arrow.Field{
 	{Name: KColAccountID, Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: KColUser, Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: KColAccessKeyID, Type: arrow.BinaryTypes.String},
+	{Name: KColAccessKeyID, Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: KColKeySlot, Type: arrow.BinaryTypes.String},
 	{Name: KColStatus, Type: arrow.BinaryTypes.String},
 	{Name: KColCreated, Type: credreport.Timestamp, Nullable: true},
@@ -65,6 +68,7 @@ var KeySchema = arrow.NewSchema([]arrow.Field{
 	{Name: KColARN, Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: KColIsRoot, Type: arrow.FixedWidthTypes.Boolean},
 	{Name: KColNote, Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: KColSource, Type: arrow.BinaryTypes.String},
 }, nil)
 
 // SlotString is the key_slot value of a slot number: "1", "2", or
@@ -103,6 +107,7 @@ func (inv *Inventory) KeyRecord(mem memory.Allocator) arrow.Record {
 		rb.str(k.ARN)
 		rb.boolean(k.IsRoot)
 		rb.str(k.Note)
+		rb.str(k.Source)
 		rb.endRow()
 	}
 	return rb.b.NewRecord()

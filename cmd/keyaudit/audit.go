@@ -118,7 +118,7 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("no credential report or CloudTrail event found in %s: nothing to audit", strings.Join(paths, " "))}
 	}
 
-	findings := allFindings(cfg, mem, res.Reports, inv.Finish(res.Reports))
+	findings := allFindings(cfg, mem, res.Reports, finishInventory(inv, res))
 	supStats := analyze.ApplySuppressions(cfg, findings, sups)
 	sr := sess.Finish()
 

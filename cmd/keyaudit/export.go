@@ -146,7 +146,7 @@ func (o *exportOptions) writeExport(c *cobra.Command, e *env, mem memory.Allocat
 	cfg := analyze.DefaultConfig(asOf)
 	creds := credreport.BuildCredentialRecord(mem, res.Reports)
 	defer creds.Release()
-	ki := inv.Finish(res.Reports)
+	ki := finishInventory(inv, res)
 	findings := allFindings(cfg, mem, res.Reports, ki)
 	frec := analyze.FindingsRecord(mem, findings)
 	defer frec.Release()

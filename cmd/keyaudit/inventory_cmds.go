@@ -8,6 +8,7 @@ import (
 	"github.com/keyaudit/keyaudit/analyze"
 	"github.com/keyaudit/keyaudit/analyze/inventory"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
+	"github.com/keyaudit/keyaudit/ingest"
 	"github.com/keyaudit/keyaudit/report"
 )
 
@@ -25,7 +26,10 @@ func newKeysCmd(e *env) *cobra.Command {
 		Short: "List every long-term access key (AKIA) with its owner, slot and history",
 		Long: `keys joins credential reports (which know slots but not key IDs) with CloudTrail
 (which knows key IDs but not slots): one row per long-term key, with its owner,
-slot (resolved from evidence, or "unknown"), status, creation and use.
+slot (resolved from evidence, or "unknown"), status, creation and use. Every
+existing slot of the reports is listed, with access_key_id empty when no key of
+the logs is tied to it; key IDs of credentials files are listed too. source says
+where each key is known from: credential-report, cloudtrail, credentials-file.
 
 Slot resolution (resolved_by), in order: create_date (a CreateAccessKey whose createDate
 equals a slot's last_rotated), single_slot (one slot, one live key), elimination (the other
@@ -35,7 +39,7 @@ key's last call). Anything less certain stays "unknown"; see README.`,
   keyaudit keys -f csv -o keys.csv reports/ AWSLogs/`,
 		RunE: func(c *cobra.Command, args []string) error {
 			return writeInventory(c, e, o, args, (*inventory.Inventory).KeyRecord,
-				report.Options{Columns: []string{"account_id", "user", "access_key_id", "key_slot", "status", "last_used", "event_count"}, MaxCellWidth: 30})
+				report.Options{Columns: []string{"account_id", "user", "access_key_id", "key_slot", "status", "last_used", "event_count", "source"}, MaxCellWidth: 30})
 		},
 	}
 	o.in.register(c)
@@ -104,6 +108,13 @@ aws_service, console or unattributed (used, but issued before the logs begin).`,
 	return c
 }
 
+// finishInventory completes the key inventory with what the run read: the
+// credential reports and the key IDs of credentials files.
+func finishInventory(inv *inventory.Builder, res *ingest.Result) *inventory.Inventory {
+	inv.AddCredentialsFileKeys(res.KeyIDs)
+	return inv.Finish(res.Reports)
+}
+
 // writeInventory reads the inputs into a key inventory and writes the
 // record that build makes of it.
 func writeInventory(c *cobra.Command, e *env, o *listOptions, paths []string,
@@ -120,7 +131,7 @@ func writeInventory(c *cobra.Command, e *env, o *listOptions, paths []string,
 	if err != nil {
 		return err
 	}
-	rec := build(inv.Finish(res.Reports), mem)
+	rec := build(finishInventory(inv, res), mem)
 	defer rec.Release()
 	return writeOutput(e, &o.out, o.in.guard, rec.Schema(), []arrow.Record{rec}, opts)
 }

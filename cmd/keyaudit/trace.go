@@ -59,7 +59,7 @@ the chain of STS calls back to the principal behind it, one line per hop.`,
 			if s, ok := sr.Session(key); ok {
 				t.Session = &s
 			}
-			if k, ok := inv.Finish(res.Reports).Key(key); ok {
+			if k, ok := finishInventory(inv, res).Key(key); ok {
 				t.Inventory = &k
 			}
 			if o.out.format == "json" {
@@ -100,6 +100,7 @@ func printTrace(w io.Writer, t traceDoc) {
 	fmt.Fprintf(tw, "key %s\n", t.Key)
 	if k := t.Inventory; k != nil {
 		fmt.Fprintf(tw, "owner:\t%s %s, slot %s (%s), %s, %d calls\n", k.AccountID, k.User, k.SlotString(), orDash(k.ResolvedBy), k.Status, k.EventCount)
+		fmt.Fprintf(tw, "source:\t%s\n", k.Source)
 	}
 	if len(t.Chain) > 0 {
 		fmt.Fprintln(tw, "\nchain (from the key back to the principal behind it):")

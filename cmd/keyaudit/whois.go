@@ -56,7 +56,7 @@ the current generation, the owning account (the same answer as
 				if err != nil {
 					return err
 				}
-				ki, sr = inv.Finish(res.Reports), sb.Finish()
+				ki, sr = finishInventory(inv, res), sb.Finish()
 			}
 			bad := 0
 			for i, k := range keys {
@@ -99,6 +99,7 @@ func printWhois(w io.Writer, id string, ki *inventory.Inventory, sr *sessions.Re
 			fmt.Fprintf(tw, "slot:\t%s (%s)\n", k.SlotString(), orDash(k.ResolvedBy))
 			fmt.Fprintf(tw, "status:\t%s\n", k.Status)
 			fmt.Fprintf(tw, "seen:\t%d calls, first %s, last %s\n", k.EventCount, fmtTime(k.FirstSeen), fmtTime(k.LastSeen))
+			fmt.Fprintf(tw, "source:\t%s\n", k.Source)
 		}
 	}
 	if sr != nil {
