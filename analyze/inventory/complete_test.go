@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"encoding/csv"
 	"fmt"
 	"strings"
 	"testing"
@@ -64,9 +65,61 @@ func TestEverySlotListed(t *testing.T) {
 	if fs := inv.Findings(analyze.DefaultConfig(at(30 * day))); len(fs) != 0 {
 		t.Errorf("slot and credentials-file rows made findings: %s", findingLines(fs))
 	}
-	krec := inv.KeyRecord(mem)
+	krec := inv.KeyRecord(mem, time.Time{})
 	defer krec.Release()
 	if krec.NumRows() != int64(len(want)) {
 		t.Errorf("KeyRecord has %d rows, want %d", krec.NumRows(), len(want))
 	}
+}
+
+// TestKeyAges: age_days (since created) and unused_days (since the last
+// use) against the as-of time; null, never negative, for a date after it,
+// which the note names as audit does; null without an as-of time.
+func TestKeyAges(t *testing.T) {
+	rep := []*credreport.Report{report(acctA, at(0),
+		row("alice", slot(true, at(-10*day-time.Hour), at(-day), "us-east-1", "s3"), credreport.KeySlot{}),
+		row("bob", slot(true, at(5*day), time.Time{}, "", ""), credreport.KeySlot{}),
+	)}
+	inv := build(t, rep, call(at(-2*day), acctA, "carol", k2))
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	for _, tt := range []struct {
+		asOf time.Time
+		want string
+	}{
+		{at(0), `
+111122223333,alice,,1,Active,2026-09-23T08:14:28Z,2026-10-02T09:14:28Z,key ID unknown: no key in the logs is tied to this slot,10,1
+111122223333,bob,,1,Active,2026-10-08T09:14:28Z,,"key ID unknown: no key in the logs is tied to this slot; created on 2026-10-08, after the as-of time",,
+111122223333,carol,` + k2 + `,unknown,Active,,2026-10-01T09:14:28Z,,,2`},
+		{time.Time{}, `
+111122223333,alice,,1,Active,2026-09-23T08:14:28Z,2026-10-02T09:14:28Z,key ID unknown: no key in the logs is tied to this slot,,
+111122223333,bob,,1,Active,2026-10-08T09:14:28Z,,key ID unknown: no key in the logs is tied to this slot,,
+111122223333,carol,` + k2 + `,unknown,Active,,2026-10-01T09:14:28Z,,,`},
+	} {
+		rec := inv.KeyRecord(mem, tt.asOf)
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(dump(rec)), "\n")[1:] {
+			f := splitCSV(line)
+			got = append(got, strings.Join([]string{f[0], f[1], f[2], f[3], f[4], f[5], f[6], quoteCSV(f[20]), f[22], f[23]}, ","))
+		}
+		rec.Release()
+		if g := "\n" + strings.Join(got, "\n"); g != tt.want {
+			t.Errorf("as of %v:\n got:%s\nwant:%s", tt.asOf, g, tt.want)
+		}
+	}
+}
+
+func splitCSV(line string) []string {
+	f, err := csv.NewReader(strings.NewReader(line)).Read()
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
+func quoteCSV(v string) string {
+	if strings.ContainsAny(v, ",\"\n") {
+		return `"` + strings.ReplaceAll(v, `"`, `""`) + `"`
+	}
+	return v
 }

@@ -162,6 +162,11 @@ func parseAsOf(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// registerAsOf adds --as-of to a command that computes ages.
+func registerAsOf(c *cobra.Command, dst *string) {
+	c.Flags().StringVar(dst, "as-of", "", "compute every age against this time: YYYY-MM-DD (midnight UTC) or RFC 3339 (default: now)")
+}
+
 // daysValue is a threshold flag in whole days: 90 or 90d, or a whole
 // number of days in hours (2160h). 0 is zero days, never the default.
 // Units below a day (3m, 90s) are refused: 3m is too easily meant as
@@ -455,6 +460,24 @@ func writeOutput(e *env, out *outputFlags, inputs *report.InputSet, schema *arro
 		return file.Commit()
 	}
 	return nil
+}
+
+// writeText writes what write produces to stdout, or to output (when it is
+// neither "" nor "-") through report.Create: a temporary name renamed when
+// complete, refused when it is one of inputs.
+func writeText(e *env, output string, inputs *report.InputSet, write func(io.Writer) error) error {
+	if output == "" || output == "-" {
+		return write(e.stdout)
+	}
+	f, err := report.Create(output, inputs)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if err := write(f); err != nil {
+		f.Abort()
+		return err
+	}
+	return f.Commit()
 }
 
 func contains(list []string, s string) bool {

@@ -73,7 +73,7 @@ leaves DIR as it was.`,
 	fs.StringVarP(&o.dir, "output", "o", "", "output `DIR` (created if missing)")
 	fs.BoolVar(&o.partition, "partition", false, "write events as Hive-style partitions by account_id and date")
 	fs.BoolVar(&o.describe, "describe", false, "print the event schema (column, type, CloudTrail field) and exit")
-	fs.StringVar(&o.asOf, "as-of", "", "compute finding ages against this time: YYYY-MM-DD or RFC 3339 (default: now)")
+	fs.StringVar(&o.asOf, "as-of", "", "compute the ages of findings, keys and sessions against this time: YYYY-MM-DD or RFC 3339 (default: now)")
 	fs.StringVar(&o.codec, "compression", report.CompressionSnappy, "Parquet codec: snappy, or zstd for files ~38% smaller that take longer to write (3x with --partition)")
 	return c
 }
@@ -150,9 +150,9 @@ func (o *exportOptions) writeExport(c *cobra.Command, e *env, mem memory.Allocat
 	findings := allFindings(cfg, mem, res.Reports, ki)
 	frec := analyze.FindingsRecord(mem, findings)
 	defer frec.Release()
-	krec := ki.KeyRecord(mem)
+	krec := ki.KeyRecord(mem, asOf)
 	defer krec.Release()
-	srec := sessions.SessionsRecord(mem, sb.Finish().Sessions)
+	srec := sessions.SessionsRecord(mem, sb.Finish().Sessions, asOf)
 	defer srec.Release()
 	for _, out := range []struct {
 		name string

@@ -30,20 +30,28 @@ slot (resolved from evidence, or "unknown"), status, creation and use. Every
 existing slot of the reports is listed, with access_key_id empty when no key of
 the logs is tied to it; key IDs of credentials files are listed too. source says
 where each key is known from: credential-report, cloudtrail, credentials-file.
+age_days and unused_days count whole days from created and last_used to --as-of
+(empty for a date after it, which the note names).
 
 Slot resolution (resolved_by), in order: create_date (a CreateAccessKey whose createDate
 equals a slot's last_rotated), single_slot (one slot, one live key), elimination (the other
 slot, one key left), last_used (the report's last-used minute, region and service match the
 key's last call). Anything less certain stays "unknown"; see README.`,
 		Example: `  keyaudit keys reports/ AWSLogs/
-  keyaudit keys -f csv -o keys.csv reports/ AWSLogs/`,
+  keyaudit keys --as-of 2026-11-01 -f csv -o keys.csv reports/ AWSLogs/`,
 		RunE: func(c *cobra.Command, args []string) error {
-			return writeInventory(c, e, o, args, (*inventory.Inventory).KeyRecord,
+			asOf, err := parseAsOf(o.asOf)
+			if err != nil {
+				return err
+			}
+			keys := func(ki *inventory.Inventory, mem memory.Allocator) arrow.Record { return ki.KeyRecord(mem, asOf) }
+			return writeInventory(c, e, o, args, keys,
 				report.Options{Columns: []string{"account_id", "user", "access_key_id", "key_slot", "status", "last_used", "event_count", "source"}, MaxCellWidth: 30})
 		},
 	}
 	o.in.register(c)
 	o.out.register(c, "table")
+	registerAsOf(c, &o.asOf)
 	return c
 }
 
@@ -55,7 +63,10 @@ func newRotationCmd(e *env) *cobra.Command {
 		Long: `rotation follows AWS's documented rotation procedure (create the second key, move
 applications, check the old key is no longer used, deactivate it, delete it) for every
 user holding two keys: which key is newer, whether the old key is still used since the
-new one was created, by which source IPs and user agents, and the next step.`,
+new one was created, by which source IPs and user agents, and the next step.
+both_active_days counts whole days from the newer key's creation to --as-of.`,
+		Example: `  keyaudit rotation --as-of 2026-11-01 reports/ AWSLogs/
+  keyaudit rotation --max-rotation 14 -f csv -o rotation.csv reports/ AWSLogs/`,
 		RunE: func(c *cobra.Command, args []string) error {
 			asOf, err := parseAsOf(o.asOf)
 			if err != nil {
@@ -68,8 +79,8 @@ new one was created, by which source IPs and user agents, and the next step.`,
 	}
 	o.in.register(c)
 	o.out.register(c, "table")
-	c.Flags().StringVar(&o.asOf, "as-of", "", "compute ages against this time: YYYY-MM-DD or RFC 3339 (default: now)")
-	c.Flags().Var(daysValue{&o.cfg.MaxRotation}, "max-rotation", "a rotation is stalled when both keys stay active longer than this")
+	registerAsOf(c, &o.asOf)
+	c.Flags().Var(daysValue{&o.cfg.MaxRotation}, "max-rotation", "a rotation is stalled when both keys stay active longer than this many days")
 	return c
 }
 
@@ -81,10 +92,15 @@ func newSessionsCmd(e *env) *cobra.Command {
 		Long: `sessions follows STS events from every temporary access key (ASIA) that CloudTrail
 shows issued or used back to the long-term principal behind it, through role chains
 and across accounts. root_kind is one of iam_user, root, saml, web_identity,
-aws_service, console or unattributed (used, but issued before the logs begin).`,
+aws_service, console or unattributed (used, but issued before the logs begin).
+age_days and unused_days count whole days from issued_at and last_seen to --as-of.`,
 		Example: `  keyaudit sessions AWSLogs/
-  keyaudit sessions -f csv -o sessions.csv AWSLogs/`,
+  keyaudit sessions --as-of 2026-11-01 -f csv -o sessions.csv AWSLogs/`,
 		RunE: func(c *cobra.Command, args []string) error {
+			asOf, err := parseAsOf(o.asOf)
+			if err != nil {
+				return err
+			}
 			if err := o.out.check(e); err != nil {
 				return err
 			}
@@ -97,7 +113,7 @@ aws_service, console or unattributed (used, but issued before the logs begin).`,
 				return err
 			}
 			sr := sb.Finish()
-			rec := sessions.SessionsRecord(mem, sr.Sessions)
+			rec := sessions.SessionsRecord(mem, sr.Sessions, asOf)
 			defer rec.Release()
 			return writeOutput(e, &o.out, o.in.guard, rec.Schema(), []arrow.Record{rec},
 				report.Options{Columns: []string{"access_key_id", "account_id", "issued_by", "root_kind", "root_principal", "chain_depth", "event_count"}, MaxCellWidth: 40})
@@ -105,6 +121,7 @@ aws_service, console or unattributed (used, but issued before the logs begin).`,
 	}
 	o.in.register(c)
 	o.out.register(c, "table")
+	registerAsOf(c, &o.asOf)
 	return c
 }
 

@@ -30,7 +30,7 @@ func TestKeysListsEverySlot(t *testing.T) {
 	}
 	reportKeys, _ := strconv.Atoi(m[1])
 
-	code, out, stderr := runCLI(t, "", "keys", "-q", "-f", "csv", demo, creds)
+	code, out, stderr := runCLI(t, "", "keys", "--as-of", "2026-11-01", "-q", "-f", "csv", demo, creds)
 	if code != exitOK {
 		t.Fatalf("keys: exit %d: %s", code, stderr)
 	}
@@ -66,7 +66,7 @@ func TestKeysListsEverySlot(t *testing.T) {
 			inReports, noID, fromFile, reportKeys)
 	}
 
-	_, jout, _ := runCLI(t, "", "keys", "-q", "-f", "json", demo, creds)
+	_, jout, _ := runCLI(t, "", "keys", "--as-of", "2026-11-01", "-q", "-f", "json", demo, creds)
 	var doc []map[string]any
 	if err := json.NewDecoder(bytes.NewReader([]byte(jout))).Decode(&doc); err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 // dataset has AKIATFQR7NSC8Q4X20BJ, with an '8'): they say so instead.
 func TestLookupWhatKeysLists(t *testing.T) {
 	dir := filepath.Join(datasets.Dir(t, "cloudtrail"), "invictus-ir-aws-dataset")
-	code, out, stderr := runCLI(t, "", "keys", "-q", "-f", "csv", dir)
+	code, out, stderr := runCLI(t, "", "keys", "--as-of", "2026-11-01", "-q", "-f", "csv", dir)
 	if code != exitOK {
 		t.Fatalf("keys: exit %d: %s", code, stderr)
 	}
@@ -36,7 +36,7 @@ func TestLookupWhatKeysLists(t *testing.T) {
 		t.Fatalf("keys does not list AKIATFQR7NSC8Q4X20BJ: %v", ids)
 	}
 	for _, id := range ids {
-		code, out, stderr := runCLI(t, "", "trace", "-q", id, dir)
+		code, out, stderr := runCLI(t, "", "trace", "--as-of", "2026-11-01", "-q", id, dir)
 		if code != exitOK || !strings.Contains(out, "key "+id) {
 			t.Errorf("trace %s: exit %d, stderr %s", id, code, stderr)
 		}
@@ -45,7 +45,7 @@ func TestLookupWhatKeysLists(t *testing.T) {
 			t.Errorf("whois %s: exit %d, stderr %s\n%s", id, code, stderr, out)
 		}
 	}
-	_, out, _ = runCLI(t, "", "trace", "-q", "AKIATFQR7NSC8Q4X20BJ", dir)
+	_, out, _ = runCLI(t, "", "trace", "--as-of", "2026-11-01", "-q", "AKIATFQR7NSC8Q4X20BJ", dir)
 	if !strings.Contains(out, "account cannot be decoded (character 13 ('8') is not base32 (A-Z, 2-7))") {
 		t.Errorf("trace does not say why the account is not decoded:\n%s", out)
 	}
