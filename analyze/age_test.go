@@ -47,14 +47,36 @@ func TestPhrases(t *testing.T) {
 }
 
 func TestConfigDefaults(t *testing.T) {
-	c := Config{AsOf: asOf, MaxUnused: Day}.WithDefaults()
-	if c.MaxKeyAge != 90*Day || c.MaxUnused != Day || c.MaxRotation != 7*Day {
-		t.Errorf("WithDefaults = %+v", c)
+	if c := DefaultConfig(asOf); c.MaxKeyAge != 90*Day || c.MaxUnused != 45*Day || c.MaxRotation != 7*Day {
+		t.Errorf("DefaultConfig = %+v", c)
+	}
+	if err := (Config{AsOf: asOf}).Validate(); err != nil {
+		t.Errorf("zero thresholds: %v", err)
 	}
 	if err := (Config{AsOf: asOf, MaxRotation: -1}).Validate(); err == nil {
 		t.Error("negative max rotation accepted")
 	}
 	if err := DefaultConfig(asOf).Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestDaysSince(t *testing.T) {
+	for _, tt := range []struct {
+		t    time.Time
+		want int64
+		ok   bool
+	}{
+		{ago(90*Day + time.Hour), 90, true},
+		{asOf, 0, true},
+		{asOf.Add(time.Millisecond), 0, false}, // after the as-of time: no age, not -1
+		{time.Time{}, 0, false},
+	} {
+		if got, ok := DaysSince(asOf, tt.t); got != tt.want || ok != tt.ok {
+			t.Errorf("DaysSince(%v) = %d, %v; want %d, %v", tt.t, got, ok, tt.want, tt.ok)
+		}
+	}
+	if _, ok := DaysSince(time.Time{}, asOf); ok {
+		t.Error("an age without an as-of time")
 	}
 }

@@ -5,7 +5,8 @@
 //
 // In: per-key records (schema credreport.KeySchema, one row per existing
 // access-key slot, root included) and a Config whose AsOf is the only
-// clock; zero thresholds mean the defaults (DefaultConfig). Records stay
+// clock; thresholds are used as given, zero meaning zero (DefaultConfig has
+// the CIS defaults). Records stay
 // owned by the caller.
 //
 // Out: EvaluateRecords (or Evaluate, which panics on what EvaluateRecords
@@ -89,7 +90,9 @@
 //
 // A missing field, null, "" or "*" matches anything, but each entry must
 // have at least one real matcher. Unknown fields are errors, so a typo
-// never silently widens or narrows a suppression. Errors name the file, the
+// never silently widens or narrows a suppression; so is a rule that names
+// no rule (CheckSuppressionRules, given every rule ID of the run), with the
+// closest rule name suggested. Errors name the file, the
 // line and the entry (suppressions[N], counted from 0).
 //
 // ApplySuppressions mutes each finding with the reason of the first

@@ -62,7 +62,9 @@ type Finding struct {
 }
 
 // Config holds what every rule may read. AsOf is the only clock: rules
-// never call time.Now.
+// never call time.Now. Thresholds are used as they are: zero means zero
+// (every key older than the as-of time is past it), so start from
+// DefaultConfig and change what differs.
 type Config struct {
 	AsOf        time.Time
 	MaxKeyAge   time.Duration // stale-key: default 90 days

@@ -160,7 +160,7 @@ func runRule(t *testing.T, r KeyRule, cfg Config, ks []Key) []Finding {
 		t.Fatal(err)
 	}
 	var out []Finding
-	r.Check(cfg.WithDefaults(), v, func(f Finding) { out = append(out, f) })
+	r.Check(cfg, v, func(f Finding) { out = append(out, f) })
 	SortFindings(out)
 	return out
 }

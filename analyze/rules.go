@@ -25,8 +25,7 @@ type RuleInfo struct {
 // A rule keeps no state between calls, so every decision it makes must
 // depend on one row only (the per-user columns user_key_count and
 // user_active_key_count make per-user rules row-local too). Rules read the
-// clock and thresholds from cfg only; Evaluate passes a cfg whose zero
-// thresholds are already replaced by the defaults.
+// clock and thresholds from cfg only, as given: a zero threshold is zero.
 type KeyRule interface {
 	ID() string
 	Info() RuleInfo
@@ -78,14 +77,13 @@ func LookupRule(id string) (RuleInfo, bool) {
 // EvaluateRecords runs every rule that cfg.Skip does not name over the
 // per-key records (credreport.KeySchema; the caller keeps ownership) and
 // returns the findings sorted by SortFindings, exact duplicates removed (as
-// when the same report was given twice). Zero thresholds in cfg mean the
-// defaults. It fails when cfg is invalid (see Config.Validate) or a record
+// when the same report was given twice). Thresholds are taken as given: a
+// zero one is zero days, not the default (start from DefaultConfig). It fails when cfg is invalid (see Config.Validate) or a record
 // lacks a per-key column; the error then names the record's index.
 func EvaluateRecords(cfg Config, keys []arrow.Record) ([]Finding, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	cfg = cfg.WithDefaults()
 	views := make([]*KeyView, len(keys))
 	for i, rec := range keys {
 		v, err := NewKeyView(rec)

@@ -118,7 +118,7 @@ func TestEvaluateSkip(t *testing.T) {
 	}
 }
 
-func TestEvaluateDuplicatesAndDefaults(t *testing.T) {
+func TestEvaluateDuplicates(t *testing.T) {
 	ks := user("a", never(ago(days(100))), nil)
 	once := evaluateKeys(t, DefaultConfig(asOf), ks)
 	twice := evaluateKeys(t, DefaultConfig(asOf), ks, ks)
@@ -126,8 +126,6 @@ func TestEvaluateDuplicatesAndDefaults(t *testing.T) {
 	if len(once) != 2 { // stale and unused
 		t.Errorf("got %d findings, want 2: %q", len(once), fmtFindings(once))
 	}
-	// Zero thresholds mean the defaults.
-	diffLines(t, fmtFindings(evaluateKeys(t, Config{AsOf: asOf}, ks)), fmtFindings(once))
 	if fs := evaluateKeys(t, DefaultConfig(asOf)); len(fs) != 0 {
 		t.Errorf("no records: got %d findings", len(fs))
 	}
@@ -242,4 +240,21 @@ func orDash(ids []string) string {
 		return "-"
 	}
 	return strings.Join(ids, ",")
+}
+
+// TestZeroThresholdsMeanZero: a zero limit is a limit of zero, never the
+// default: every active key older than 0 days is stale and unused.
+func TestZeroThresholdsMeanZero(t *testing.T) {
+	ks := append(user("a", never(ago(days(2))), nil), user("b", used(ago(days(10)), ago(time.Hour)), nil)...)
+	ks = append(ks, user("c", never(asOf), nil)...) // rotated at the as-of time: age 0, not older
+	cfg := DefaultConfig(asOf)
+	cfg.MaxKeyAge, cfg.MaxUnused = 0, 0
+	diffLines(t, fmtFindings(evaluateKeys(t, cfg, ks)), []string{
+		`high stale-key 111111111111 a slot=1 id="" status="Active" rotated=2026-11-24T12:00:00Z used=- age=2 "key 1 last rotated 2 days ago (limit 0 days)"`,
+		`high stale-key 111111111111 b slot=1 id="" status="Active" rotated=2026-11-16T12:00:00Z used=2026-11-26T11:00:00Z age=10 "key 1 last rotated 10 days ago (limit 0 days)"`,
+		`medium unused-key 111111111111 a slot=1 id="" status="Active" rotated=2026-11-24T12:00:00Z used=- age=2 "key 1 never used; created or rotated 2 days ago (limit 0 days)"`,
+		`medium unused-key 111111111111 b slot=1 id="" status="Active" rotated=2026-11-16T12:00:00Z used=2026-11-26T11:00:00Z age=0 "key 1 last used less than a day ago (limit 0 days)"`,
+	})
+	// A Config with no thresholds set is a Config of zero thresholds.
+	diffLines(t, fmtFindings(evaluateKeys(t, Config{AsOf: asOf}, ks)), fmtFindings(evaluateKeys(t, cfg, ks)))
 }

@@ -395,3 +395,74 @@ func ApplySuppressions(cfg Config, findings []Finding, sups []Suppression) Suppr
 	}
 	return stats
 }
+
+// CheckSuppressionRules reports the first suppression whose rule names no
+// rule of rules (every rule ID of the run: analyze's and the inventory's):
+// a misspelt rule would otherwise mute nothing, silently. A pattern must
+// match at least one rule. The error is a *SuppressionError at the entry,
+// like an unknown field, and suggests the closest rule name when one is
+// close.
+func CheckSuppressionRules(sups []Suppression, rules []string) error {
+	for _, s := range sups {
+		if isAny(s.Rule) || slices.ContainsFunc(rules, func(r string) bool { return globMatch(s.Rule, r) }) {
+			continue
+		}
+		what := fmt.Sprintf("unknown rule %q", short(s.Rule))
+		if strings.ContainsAny(s.Rule, "*?[") {
+			what = fmt.Sprintf("rule pattern %q matches no rule", short(s.Rule))
+		}
+		if c := closestRule(s.Rule, rules); c != "" {
+			what += fmt.Sprintf(" (did you mean %q?)", c)
+		}
+		return &SuppressionError{File: s.File, Line: s.Line, Index: s.Index,
+			Err: fmt.Errorf("%w: %s; rules are %s", ErrSuppressionEntry, what, strings.Join(rules, ", "))}
+	}
+	return nil
+}
+
+// closestRule returns the rule nearest to name (case and "_" for "-"
+// ignored) by edit distance, or "" when none is within half of name's
+// length. A pattern is compared by its literal prefix, with the rules'
+// prefixes of that length.
+func closestRule(name string, rules []string) string {
+	n := strings.ReplaceAll(strings.ToLower(name), "_", "-")
+	pattern := false
+	if i := strings.IndexAny(n, "*?["); i >= 0 {
+		n, pattern = n[:i], true
+	}
+	if n == "" {
+		return ""
+	}
+	best, bestD := "", len(n)/2+1
+	for _, r := range rules {
+		cmpTo := r
+		if pattern {
+			cmpTo = r[:min(len(r), len(n))]
+		}
+		if d := editDistance(n, cmpTo); d < bestD {
+			best, bestD = r, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

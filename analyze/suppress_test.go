@@ -276,3 +276,50 @@ func TestApplySuppressions(t *testing.T) {
 		}
 	})
 }
+
+// TestSuppressionUnknownRule: a rule that names no rule is an error, as an
+// unknown field is: file, line, entry, and the closest rule name.
+func TestSuppressionUnknownRule(t *testing.T) {
+	rules := append(RuleIDs(), "rotation-stalled", "foreign-key")
+	in := `{"suppressions": [
+  {"rule": "stale-key", "user": "a", "reason": "r"},
+  {"rule": "rotation-*", "user": "a", "reason": "r"},
+  {"rule": "*", "user": "a", "reason": "r"},
+  {"user": "a", "reason": "r"}
+]}`
+	sups, err := LoadSuppressions("ok.json", strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckSuppressionRules(sups, rules); err != nil {
+		t.Errorf("known rules and patterns refused: %v", err)
+	}
+	for _, tt := range []struct{ rule, want string }{
+		{"stale-kee", `ignore.json:3: suppressions[1]: invalid suppression: unknown rule "stale-kee" (did you mean "stale-key"?); rules are root-access-key, stale-key,`},
+		{"Stale-Key", `unknown rule "Stale-Key" (did you mean "stale-key"?)`},
+		{"rotation_stalled", `(did you mean "rotation-stalled"?)`},
+		{"stael-*", `rule pattern "stael-*" matches no rule (did you mean "stale-key"?)`},
+		{"frobnicate", `unknown rule "frobnicate"; rules are `},
+	} {
+		in := `{"suppressions": [
+  {"user": "a", "reason": "r"},
+  {"rule": "` + tt.rule + `", "reason": "r"}
+]}`
+		sups, err := LoadSuppressions("ignore.json", strings.NewReader(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = CheckSuppressionRules(sups, rules)
+		var se *SuppressionError
+		if !errors.As(err, &se) || !errors.Is(err, ErrSuppressionEntry) || se.Index != 1 || se.Line != 3 {
+			t.Errorf("rule %q: error %#v, want a SuppressionError at line 3, entry 1", tt.rule, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("rule %q: %v\nwant it to say %q", tt.rule, err, tt.want)
+		}
+		if tt.rule == "frobnicate" && strings.Contains(err.Error(), "did you mean") {
+			t.Errorf("suggested a rule for a word like none: %v", err)
+		}
+	}
+}

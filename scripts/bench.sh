@@ -96,7 +96,7 @@ run_suite() { # DIR SUFFIX
 		measure "zcat-2" "$ev" "$by" sh -c 'xargs -P2 -n "$2" zcat <"$1"' sh "$list" "$half"
 	fi
 	if has_cmd keys; then
-		# keys reports no ages, so it takes no --as-of.
+		# keys' ages (age_days, unused_days) are not checked: no --as-of needed.
 		measure "keys$sfx" "$ev" "$by" "$KEYAUDIT" keys -f csv -q -o "$BENCH_DIR/out/keys$sfx.csv" "$dir"
 	else
 		log "$KEYAUDIT has no 'keys' command (or is missing); skipping keys"

@@ -34,7 +34,7 @@ type Activity struct {
 // (highest first), then value; lifecycle events by time.
 type KeyActivity struct {
 	AccessKeyID string     `json:"access_key_id"`
-	Info        keyid.Info `json:"decoded"` // zero when the ID does not decode
+	Info        keyid.Info `json:"decoded"` // from keyid.Lookup; zero when the ID is not one
 	DecodeError string     `json:"decode_error,omitempty"`
 
 	Calls            int64            `json:"calls"`              // distinct API calls signed with the key (cross-account copies counted once; see copies)
@@ -106,7 +106,9 @@ func NewActivity(keys []string) *Activity {
 			continue
 		}
 		t := &trace{id: id, recipients: map[string]int64{}, lifeSeen: map[string]bool{}}
-		if info, err := keyid.Decode(id); err != nil {
+		// Lookup: an ID the logs carry is traced even when its account
+		// cannot be decoded (Info.NoAccountReason then says why).
+		if info, err := keyid.Lookup(id); err != nil {
 			t.decErr = err.Error()
 		} else {
 			t.info = info

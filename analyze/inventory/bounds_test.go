@@ -92,7 +92,7 @@ func FuzzBuilder(f *testing.F) {
 		rot := time.Unix(rotSec%(1<<35), 0).UTC()
 		rep := report(acct, when, row(user, slot(true, rot, when, "us-east-1", "iam"), slot(status == "Active", when, time.Time{}, "", "")))
 		inv := b.Finish([]*credreport.Report{rep, nil})
-		kr := inv.KeyRecord(mem)
+		kr := inv.KeyRecord(mem, time.Time{})
 		kr.Release()
 		rr := inv.RotationRecord(mem, analyze.Config{AsOf: when})
 		rr.Release()

@@ -41,6 +41,7 @@ type Builder struct {
 	callers    map[string]bool // userIdentity.accountId values
 	limits     map[userRef]*limitAgg
 	events     int64
+	fileKeys   map[string]bool // key IDs of credentials files
 }
 
 // userRef names an IAM user (or RootUser) of an account.
@@ -136,6 +137,19 @@ func New(opts ...Options) *Builder {
 		recipients: map[string]bool{},
 		callers:    map[string]bool{},
 		limits:     map[userRef]*limitAgg{},
+		fileKeys:   map[string]bool{},
+	}
+}
+
+// AddCredentialsFileKeys adds key IDs read from credentials files (a
+// console "Download .csv", ~/.aws/credentials: ingest's Result.KeyIDs).
+// Only the ID is known of them: Finish lists each one, with the source
+// credentials-file, beside what CloudTrail says of it if anything.
+func (b *Builder) AddCredentialsFileKeys(ids []string) {
+	for _, id := range ids {
+		if id != "" {
+			b.fileKeys[strings.Clone(id)] = true
+		}
 	}
 }
 

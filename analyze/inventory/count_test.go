@@ -65,7 +65,7 @@ func TestAddRejectsOtherSchemas(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	b := New(Options{})
 	inv := build(t, nil, call(at(0), acctA, "alice", k1))
-	rec := inv.KeyRecord(mem)
+	rec := inv.KeyRecord(mem, time.Time{})
 	defer rec.Release()
 	if err := b.Add(rec); err == nil {
 		t.Error("Add(key record): no error")

@@ -114,8 +114,10 @@ func TestInvictusDataset(t *testing.T) {
 	if bdT := ts[0]; len(bdT.Lifecycle) != 2 || bdT.Lifecycle[0].Action != "created" || bdT.Lifecycle[1].Action != "deleted" || bdT.Calls != 0 {
 		t.Errorf("backdoor trace = %+v", bdT)
 	}
-	if bj := ts[1]; bj.Calls != 2104 || bj.DecodeError == "" || len(bj.Services) == 0 {
-		t.Errorf("bert-jan trace: %d calls, decode error %q", bj.Calls, bj.DecodeError)
+	// bert-jan's key has an '8': traced, with no account and the reason.
+	if bj := ts[1]; bj.Calls != 2104 || bj.DecodeError != "" || bj.Info.Prefix != "AKIA" || bj.Info.Account != "" ||
+		!strings.Contains(bj.Info.NoAccountReason, "is not base32") || len(bj.Services) == 0 {
+		t.Errorf("bert-jan trace: %d calls, decode error %q, info %+v", bj.Calls, bj.DecodeError, bj.Info)
 	}
 	t.Logf("invictus: %d keys, %d foreign-key findings (%d ASIA), bert-jan's key used in %d services from %d IPs",
 		len(inv.Keys), foreign, asia, len(ts[1].Services), len(ts[1].SourceIPs))

@@ -48,10 +48,15 @@ func Example() {
 	}}}
 	result := bld.Finish([]*credreport.Report{report})
 	for _, k := range result.Keys {
-		fmt.Println(k.User, k.AccessKeyID, "slot", inventory.SlotString(k.Slot), "by", k.ResolvedBy, k.Status, "calls", k.EventCount)
+		id := k.AccessKeyID
+		if id == "" {
+			id = "(ID unknown)" // slot 1: the report knows it, the logs name no key for it
+		}
+		fmt.Println(k.User, id, "slot", inventory.SlotString(k.Slot), "by", k.ResolvedBy, k.Status, "calls", k.EventCount, "from", k.Source)
 	}
 	fmt.Println(result.SlotKeyID("111122223333", "alice", 2))
 	// Output:
-	// alice AKIARTX3GSDSZJFEUSSK slot 2 by create_date Active calls 1
+	// alice (ID unknown) slot 1 by  Inactive calls 0 from credential-report
+	// alice AKIARTX3GSDSZJFEUSSK slot 2 by create_date Active calls 1 from credential-report+cloudtrail
 	// AKIARTX3GSDSZJFEUSSK
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyaudit/keyaudit/analyze/keyid"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
 )
 
@@ -26,11 +27,20 @@ const (
 	ByLastUsed    = "last_used"
 )
 
-// Key is one long-term access key seen in the logs. Zero times are nulls.
+// Sources of a Key, joined by "+" in Key.Source in this order.
+const (
+	SourceReport          = "credential-report" // an existing slot of a credential report
+	SourceCloudTrail      = "cloudtrail"        // used or managed in the logs
+	SourceCredentialsFile = "credentials-file"  // a key ID of a credentials file
+)
+
+// Key is one long-term access key: seen in the logs, in an existing slot
+// of a credential report (AccessKeyID "" when no key seen in the logs is
+// tied to the slot), or named in a credentials file. Zero times are nulls.
 type Key struct {
 	AccountID   string // owner: userIdentity.accountId, the caller's account of lifecycle calls, else the decoded account
-	User        string // IAM user name; RootUser for a root key
-	AccessKeyID string
+	User        string // IAM user name; RootUser for a root key; "" for a key known from a credentials file only
+	AccessKeyID string // "" for a report slot whose key ID is not known
 	Slot        int    // 1 or 2; 0 when unknown
 	Status      string // StatusActive, StatusInactive, StatusDeleted or StatusUnknown
 	Created     time.Time
@@ -53,6 +63,8 @@ type Key struct {
 
 	TopSourceIPs  []Count // most frequent source IPs, up to Options.TopN
 	TopUserAgents []Count
+
+	Source string // where the key is known from: SourceReport, SourceCloudTrail, SourceCredentialsFile, joined by "+"
 }
 
 // SlotString is the key_slot value of k: "1", "2" or "unknown".
@@ -102,9 +114,10 @@ func (inv *Inventory) SlotKeyID(account, user string, slot int) string {
 	return inv.bySlot[slotRef{account, user, slot}]
 }
 
-// Key returns the key with that ID.
+// Key returns the key with that ID ("" finds nothing: report slots
+// without a key ID are in Keys only).
 func (inv *Inventory) Key(id string) (Key, bool) {
-	if inv == nil {
+	if inv == nil || id == "" {
 		return Key{}, false
 	}
 	i, ok := inv.byID[id]
@@ -182,13 +195,26 @@ func (b *Builder) Finish(reports []*credreport.Report) *Inventory {
 		}
 	}
 	for _, k := range b.keys {
-		inv.Keys = append(inv.Keys, inv.keyRow(k))
+		row := inv.keyRow(k)
+		row.Source = joinSources(row.Slot != 0, true, b.fileKeys[k.id])
+		inv.Keys = append(inv.Keys, row)
+	}
+	for id := range b.fileKeys {
+		if b.keys[id] == nil {
+			inv.Keys = append(inv.Keys, fileKeyRow(id))
+		}
+	}
+	for _, u := range inv.users {
+		inv.Keys = append(inv.Keys, inv.slotRows(u)...)
 	}
 	slices.SortFunc(inv.Keys, func(a, b Key) int {
-		return cmp.Or(strings.Compare(a.AccountID, b.AccountID), strings.Compare(a.User, b.User), strings.Compare(a.AccessKeyID, b.AccessKeyID))
+		return cmp.Or(strings.Compare(a.AccountID, b.AccountID), strings.Compare(a.User, b.User),
+			strings.Compare(a.AccessKeyID, b.AccessKeyID), cmp.Compare(a.Slot, b.Slot))
 	})
 	for i, k := range inv.Keys {
-		inv.byID[k.AccessKeyID] = i
+		if k.AccessKeyID != "" {
+			inv.byID[k.AccessKeyID] = i
+		}
 	}
 	for a := range inv.accounts {
 		inv.Accounts = append(inv.Accounts, a)
@@ -279,6 +305,75 @@ func (inv *Inventory) keyRow(k *keyAgg) Key {
 	}
 	out.Note = strings.Join(notes, "; ")
 	return out
+}
+
+// slotRows lists the existing slots of u's report row (active, or with a
+// last rotation) that no key of the logs is tied to: the report knows
+// them, CloudTrail names no ID for them.
+func (inv *Inventory) slotRows(u *userState) []Key {
+	if u.row == nil {
+		return nil
+	}
+	var unplaced []string
+	for _, k := range u.keys {
+		if u.slot[k] == 0 && k.deletedAt == 0 {
+			unplaced = append(unplaced, k.id)
+		}
+	}
+	var out []Key
+	for s := 1; s <= 2; s++ {
+		st := u.row.Keys[s-1]
+		if !st.Exists && !st.Active || inv.bySlot[slotRef{u.ref.account, u.ref.user, s}] != "" {
+			continue
+		}
+		k := Key{
+			AccountID: u.ref.account, User: u.ref.user, Slot: s, Status: StatusInactive,
+			Created: st.LastRotated, LastUsed: st.LastUsed, ARN: u.row.ARN, IsRoot: u.row.IsRoot || u.ref.user == RootUser,
+			SourceIPsExact: true, Source: SourceReport,
+			Note: "key ID unknown: no key in the logs is tied to this slot",
+		}
+		if st.Active {
+			k.Status = StatusActive
+		}
+		if len(unplaced) > 0 {
+			k.Note += "; the user's " + strings.Join(unplaced, ", ") + " could not be placed (see their notes)"
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+// fileKeyRow is a key known only from a credentials file: its ID, and the
+// account decoded from it.
+func fileKeyRow(id string) Key {
+	k := Key{AccessKeyID: id, Status: StatusUnknown, SourceIPsExact: true, Source: SourceCredentialsFile,
+		Note: "only the key ID is known, from a credentials file; it is in no log or report slot"}
+	info, err := keyid.Lookup(id)
+	switch {
+	case err != nil:
+		k.Note += "; key ID " + strings.TrimPrefix(err.Error(), "invalid AWS identifier: ")
+	case info.Account != "":
+		k.AccountID, k.DecodedAccount = info.Account, info.Account
+	default:
+		k.Note += "; account " + info.NoAccountReason
+	}
+	return k
+}
+
+// joinSources is the Key.Source of a key in a report slot, the logs, a
+// credentials file.
+func joinSources(report, cloudtrail, file bool) string {
+	var s []string
+	if report {
+		s = append(s, SourceReport)
+	}
+	if cloudtrail {
+		s = append(s, SourceCloudTrail)
+	}
+	if file {
+		s = append(s, SourceCredentialsFile)
+	}
+	return strings.Join(s, "+")
 }
 
 func msTime(ms int64) time.Time {

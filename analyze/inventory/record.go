@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
+	"github.com/keyaudit/keyaudit/analyze"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
 )
 
@@ -34,19 +35,28 @@ const (
 	KColARN              = "arn"
 	KColIsRoot           = "is_root"
 	KColNote             = "note"
+	KColSource           = "source"      // credential-report, cloudtrail, credentials-file, joined by "+"
+	KColAgeDays          = "age_days"    // whole days from created to the as-of time
+	KColUnusedDays       = "unused_days" // whole days from last_used to the as-of time
 )
 
 // SlotUnknown is the key_slot value of a key whose slot is not known.
 const SlotUnknown = "unknown"
 
-// KeySchema is the schema of the key inventory record. key_slot is a
-// string ("1", "2" or "unknown") rather than a nullable integer, so that
-// CSV and table output say "unknown" instead of an empty cell; resolved_by
-// names the rule that placed the key. Times are credreport.Timestamp.
+// KeySchema is the schema of the key inventory record: one row per key of
+// Inventory.Keys. key_slot is a string ("1", "2" or "unknown") rather than
+// a nullable integer, so that CSV and table output say "unknown" instead
+// of an empty cell; resolved_by names the rule that placed the key;
+// access_key_id is null for a report slot no key of the logs is tied to;
+// source says where the key is known from. age_days and unused_days are
+// whole days from created and last_used to the as-of time given to
+// KeyRecord: null when the date is unknown, there is no as-of time, or the
+// date is after it (never negative; the note then names the date). Times
+// are credreport.Timestamp.
 var KeySchema = arrow.NewSchema([]arrow.Field{
 	{Name: KColAccountID, Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: KColUser, Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: KColAccessKeyID, Type: arrow.BinaryTypes.String},
+	{Name: KColAccessKeyID, Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: KColKeySlot, Type: arrow.BinaryTypes.String},
 	{Name: KColStatus, Type: arrow.BinaryTypes.String},
 	{Name: KColCreated, Type: credreport.Timestamp, Nullable: true},
@@ -65,6 +75,9 @@ var KeySchema = arrow.NewSchema([]arrow.Field{
 	{Name: KColARN, Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: KColIsRoot, Type: arrow.FixedWidthTypes.Boolean},
 	{Name: KColNote, Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: KColSource, Type: arrow.BinaryTypes.String},
+	{Name: KColAgeDays, Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: KColUnusedDays, Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 }, nil)
 
 // SlotString is the key_slot value of a slot number: "1", "2", or
@@ -76,12 +89,24 @@ func SlotString(slot int) string {
 	return SlotUnknown
 }
 
-// KeyRecord builds one record of KeySchema from inv.Keys, in order. It
-// allocates from mem; the caller releases the record.
-func (inv *Inventory) KeyRecord(mem memory.Allocator) arrow.Record {
+// KeyRecord builds one record of KeySchema from inv.Keys, in order, with
+// ages against asOf (a zero asOf leaves them null). It allocates from mem;
+// the caller releases the record.
+func (inv *Inventory) KeyRecord(mem memory.Allocator, asOf time.Time) arrow.Record {
 	rb := newRowBuilder(mem, KeySchema)
 	defer rb.release()
 	for _, k := range inv.Keys {
+		age, ageOK := analyze.DaysSince(asOf, k.Created)
+		unused, unusedOK := analyze.DaysSince(asOf, k.LastUsed)
+		note := k.Note
+		for _, d := range []struct {
+			what string
+			t    time.Time
+		}{{"created", k.Created}, {"last used", k.LastUsed}} {
+			if !asOf.IsZero() && d.t.After(asOf) {
+				note = joinNote(note, d.what+" "+analyze.AfterAsOf(d.t))
+			}
+		}
 		rb.str(k.AccountID)
 		rb.str(k.User)
 		rb.str(k.AccessKeyID)
@@ -102,10 +127,20 @@ func (inv *Inventory) KeyRecord(mem memory.Allocator) arrow.Record {
 		rb.str(k.DecodedAccount)
 		rb.str(k.ARN)
 		rb.boolean(k.IsRoot)
-		rb.str(k.Note)
+		rb.str(note)
+		rb.str(k.Source)
+		rb.optI64(age, ageOK)
+		rb.optI64(unused, unusedOK)
 		rb.endRow()
 	}
 	return rb.b.NewRecord()
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 // rowBuilder appends values column by column, in schema order. Empty

@@ -34,7 +34,7 @@ func TestKeyRecordGolden(t *testing.T) {
 	inv := build(t, reports, evs...)
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	rec := inv.KeyRecord(mem)
+	rec := inv.KeyRecord(mem, at(30*day))
 	defer rec.Release()
 	if !rec.Schema().Equal(KeySchema) {
 		t.Fatalf("schema = %s", rec.Schema())
@@ -44,7 +44,7 @@ func TestKeyRecordGolden(t *testing.T) {
 	// The order of events does not matter.
 	rev := slices.Clone(evs)
 	slices.Reverse(rev)
-	rec2 := build(t, reports, rev...).KeyRecord(mem)
+	rec2 := build(t, reports, rev...).KeyRecord(mem, at(30*day))
 	defer rec2.Release()
 	if a, b := dump(rec), dump(rec2); a != b {
 		t.Errorf("reversed events give another inventory:\n%s\nvs\n%s", a, b)

@@ -215,25 +215,27 @@ func (inv *Inventory) Rotations() []Rotation {
 
 // BothActiveDays is the number of whole days both keys have been active,
 // from the new key's creation to cfg.AsOf; false when they are not both
-// active or the time is unknown.
+// active, the time is unknown, or the new key was created after cfg.AsOf
+// (never a negative age).
 func (r Rotation) BothActiveDays(cfg analyze.Config) (int64, bool) {
-	if cfg.AsOf.IsZero() || r.NewCreated.IsZero() || r.OldStatus != StatusActive || r.NewStatus != StatusActive {
+	if r.OldStatus != StatusActive || r.NewStatus != StatusActive {
 		return 0, false
 	}
-	return floorDays(cfg.AsOf.Sub(r.NewCreated)), true
+	return analyze.DaysSince(cfg.AsOf, r.NewCreated)
+}
+
+// newAfterAsOf reports whether the newer key was created after cfg.AsOf.
+func (r Rotation) newAfterAsOf(cfg analyze.Config) bool {
+	return !cfg.AsOf.IsZero() && r.NewCreated.After(cfg.AsOf)
 }
 
 // Stalled reports whether both keys have been active longer than
-// cfg.MaxRotation (DefaultMaxRotation when 0): rotation-stalled's test.
+// cfg.MaxRotation (zero is a window of zero): rotation-stalled's test.
 func (r Rotation) Stalled(cfg analyze.Config) bool {
 	if _, ok := r.BothActiveDays(cfg); !ok {
 		return false
 	}
-	window := cfg.MaxRotation
-	if window <= 0 {
-		window = DefaultMaxRotation
-	}
-	return cfg.AsOf.Sub(r.NewCreated) > window
+	return cfg.AsOf.Sub(r.NewCreated) > cfg.MaxRotation
 }
 
 // oldStillUsed reports whether the old key was used at or after the new
@@ -332,7 +334,9 @@ var RotationSchema = arrow.NewSchema([]arrow.Field{
 // RotationRecord builds one record of RotationSchema from inv.Rotations().
 // cfg gives the as-of time and rotation window of both_active_days and
 // stalled (rotation-stalled's test); with a zero cfg.AsOf they are null and
-// false. It allocates from mem; the caller releases the record.
+// false. A newer key created after cfg.AsOf has a null both_active_days, and
+// its next_step starts by saying so ("the newer key was created on
+// 2026-12-02, after the as-of time; "). It allocates from mem; the caller releases the record.
 func (inv *Inventory) RotationRecord(mem memory.Allocator, cfg analyze.Config) arrow.Record {
 	rb := newRowBuilder(mem, RotationSchema)
 	defer rb.release()
@@ -354,7 +358,11 @@ func (inv *Inventory) RotationRecord(mem memory.Allocator, cfg analyze.Config) a
 		rb.boolean(r.OldCallsExact)
 		rb.str(FormatCounts(r.OldSourceIPs))
 		rb.str(FormatCounts(r.OldUserAgents))
-		rb.str(r.NextStep)
+		next := r.NextStep
+		if r.newAfterAsOf(cfg) {
+			next = "the newer key was created " + analyze.AfterAsOf(r.NewCreated) + "; " + next
+		}
+		rb.str(next)
 		days, ok := r.BothActiveDays(cfg)
 		rb.optI64(days, ok)
 		rb.boolean(r.Stalled(cfg))

@@ -124,3 +124,34 @@ func TestRotationStraddlingDay(t *testing.T) {
 		t.Errorf("calls since new = %d exact %v", r.OldCallsSinceNew, r.OldCallsExact)
 	}
 }
+
+// TestRotationAfterAsOf: a newer key created after the as-of time has no
+// both-active age (never a negative one), is not stalled, and the next step
+// says its date is after the as-of time, as audit does.
+func TestRotationAfterAsOf(t *testing.T) {
+	rNew := at(10 * day)
+	kOld, kNew := keyOf("AKIA", acctA, 33), keyOf("AKIA", acctA, 34)
+	inv := build(t, nil,
+		created(at(-10*day), acctA, "admin", kAdmin, "alice", kOld, at(-10*day)),
+		created(rNew, acctA, "admin", kAdmin, "alice", kNew, rNew),
+		call(rNew.Add(day), acctA, "alice", kNew),
+	)
+	cfg := analyze.DefaultConfig(at(5 * day))
+	cfg.MaxRotation = 0
+	r := inv.Rotations()[0]
+	if d, ok := r.BothActiveDays(cfg); ok || r.Stalled(cfg) {
+		t.Errorf("both active %d days (%v), stalled %v; want no age, not stalled", d, ok, r.Stalled(cfg))
+	}
+	if fs := inv.Findings(cfg); len(fs) != 0 {
+		t.Errorf("findings: %s", findingLines(fs))
+	}
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	rec := inv.RotationRecord(mem, cfg)
+	defer rec.Release()
+	got := dump(rec)
+	want := "the newer key was created on " + rNew.Format(time.DateOnly) + ", after the as-of time; "
+	if !strings.Contains(got, want) || !strings.HasSuffix(strings.TrimSpace(got), ",,false") {
+		t.Errorf("rotation record does not say %q with a null both_active_days:\n%s", want, got)
+	}
+}

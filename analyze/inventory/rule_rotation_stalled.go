@@ -18,7 +18,8 @@ var rotationStalledInfo = analyze.RuleInfo{
 	Description: "both access keys of a user active longer than the rotation window (default 7 days) after the newer was created",
 }
 
-// DefaultMaxRotation is rotation-stalled's window when cfg.MaxRotation is 0.
+// DefaultMaxRotation is rotation-stalled's default window, that of
+// analyze.DefaultConfig. A zero cfg.MaxRotation is a window of zero.
 const DefaultMaxRotation = 7 * analyze.Day
 
 // rotationStalled reports on the old key (its slot and ID when known): it
@@ -28,9 +29,6 @@ func rotationStalled(inv *Inventory, cfg analyze.Config) []analyze.Finding {
 		return nil
 	}
 	window := cfg.MaxRotation
-	if window <= 0 {
-		window = DefaultMaxRotation
-	}
 	var out []analyze.Finding
 	for _, r := range inv.Rotations() {
 		if !r.Stalled(cfg) {

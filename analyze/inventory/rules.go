@@ -43,8 +43,8 @@ func RuleInfos() []analyze.RuleInfo {
 }
 
 // Findings runs every inventory rule that cfg.Skip does not name and
-// returns the findings sorted by analyze.SortFindings. Zero thresholds in
-// cfg mean the defaults; rules that need the clock report nothing when
+// returns the findings sorted by analyze.SortFindings. Thresholds in cfg
+// are used as given (zero is zero); rules that need the clock report nothing when
 // cfg.AsOf is zero.
 func (inv *Inventory) Findings(cfg analyze.Config) []analyze.Finding {
 	var out []analyze.Finding

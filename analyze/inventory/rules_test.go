@@ -94,15 +94,18 @@ func TestRotationStalled(t *testing.T) {
 		call(at(15*day), acctA, "alice", k1),
 		call(at(15*day), acctA, "alice", k2),
 	}
+	week := analyze.DefaultConfig(time.Time{}).MaxRotation
 	tests := []struct {
 		asOf   time.Time
 		window time.Duration
 		want   int
 	}{
-		{at(16 * day), 0, 0},               // 6 days: within the default 7
-		{at(17*day + time.Hour), 0, 1},     // 7 days 1 hour
+		{at(16 * day), week, 0},            // 6 days: within the default 7
+		{at(17*day + time.Hour), week, 1},  // 7 days 1 hour
 		{at(13 * day), 2 * analyze.Day, 1}, // custom window
-		{time.Time{}, 0, 0},                // no clock: nothing
+		{at(10*day + time.Hour), 0, 1},     // a zero window is zero, not the default
+		{at(10 * day), 0, 0},               // created at the as-of time: not longer than 0
+		{time.Time{}, week, 0},             // no clock: nothing
 	}
 	for _, tt := range tests {
 		inv := build(t, rep, evs...)
@@ -117,7 +120,7 @@ func TestRotationStalled(t *testing.T) {
 			if f.User != "alice" || f.KeySlot != 1 || f.AccessKeyID != k1 || f.KeyStatus != StatusActive || !f.LastRotated.Equal(rOld) {
 				t.Errorf("finding = %s", findingLines(fs))
 			}
-			if tt.window == 0 {
+			if tt.window == week {
 				golden.CheckString(t, "testdata/rotation_stalled.golden", findingLines(fs))
 			}
 		}

@@ -155,6 +155,53 @@ func Decode(id string) (Info, error) {
 	return info, nil
 }
 
+// Lookup is Decode for IDs found in logs and inventories: an identifier
+// with a known prefix and the right length, made of upper-case letters and
+// digits only, is accepted even when a character is outside base32 (0, 1,
+// 8, 9: AWS does not issue such IDs, but anonymised or edited logs carry
+// them). Its Info then has the Kind, no Generation and no Account, and
+// NoAccountReason says which character stopped the decoding. Anything else
+// fails as Decode fails, wrapping ErrInvalid.
+func Lookup(id string) (Info, error) {
+	info, err := Decode(id)
+	if err == nil {
+		return info, nil
+	}
+	k, ok := LookupPrefix(prefixOf(id))
+	if !ok || !wellFormed(id, k) {
+		return Info{}, err
+	}
+	for i := 4; i < len(id); i++ {
+		if !isBase32(id[i]) {
+			return Info{ID: id, Kind: k,
+				NoAccountReason: fmt.Sprintf("cannot be decoded (character %d (%q) is not base32 (A-Z, 2-7))", i+1, rune(id[i]))}, nil
+		}
+	}
+	return Info{}, err
+}
+
+func prefixOf(id string) string {
+	if len(id) < 4 {
+		return ""
+	}
+	return id[:4]
+}
+
+// wellFormed reports whether id has k's length and only upper-case letters
+// and digits after the prefix.
+func wellFormed(id string, k Kind) bool {
+	accessKey := k.Prefix == "AKIA" || k.Prefix == "ASIA"
+	if accessKey && len(id) != Len || len(id) < Len || len(id) > MaxLen {
+		return false
+	}
+	for i := 4; i < len(id); i++ {
+		if c := id[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
 // Account returns the account encoded in id, or "" when id is invalid or
 // does not carry one. It is Decode for callers that only want the account.
 func Account(id string) string {

@@ -287,3 +287,37 @@ func itoa(n uint64) string {
 
 // datasetsDir finds the shared sample data, or skips the test.
 func datasetsDir(t *testing.T) string { return datasets.Dir(t, "") }
+
+// TestLookup: an ID shaped like one (known prefix, right length, upper-case
+// letters and digits) is accepted even when its account cannot be decoded;
+// anything else is refused as Decode refuses it.
+func TestLookup(t *testing.T) {
+	for _, tt := range []struct {
+		id, account, note, errWant string
+	}{
+		{id: "ASIAY34FZKBOKMUTVV7A", account: "609629065308"},
+		{id: "AKIAIOSFODNN7EXAMPLE", note: NoteLegacy},
+		{id: "AKIATFQR7NSC8Q4X20BJ", note: "cannot be decoded (character 13 ('8') is not base32 (A-Z, 2-7))"},
+		{id: "ASIAY34FZKBOKMUTVV71", note: "cannot be decoded (character 20 ('1') is not base32 (A-Z, 2-7))"},
+		{id: "AKIA****************", errWant: "character 5 ('*')"},
+		{id: "ASIAY34FZKBOKMUTVV7a", errWant: "character 20 ('a')"},
+		{id: "AKIATFQR7NSC8Q4X20BJX", errWant: "length 21, want 20 for prefix AKIA"},
+		{id: "AXYZY34FZKBOKMUTVV7A", errWant: `unknown prefix "AXYZ"`},
+		{id: "AKIA12345", errWant: "length 9"},
+	} {
+		info, err := Lookup(tt.id)
+		if tt.errWant != "" {
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.errWant) {
+				t.Errorf("Lookup(%q) error = %v, want ErrInvalid containing %q", tt.id, err, tt.errWant)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Lookup(%q): %v", tt.id, err)
+			continue
+		}
+		if info.ID != tt.id || info.Prefix != tt.id[:4] || info.Account != tt.account || info.NoAccountReason != tt.note {
+			t.Errorf("Lookup(%q) = %+v, want account %q, reason %q", tt.id, info, tt.account, tt.note)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package sessions
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -56,7 +57,7 @@ func FuzzBuilder(f *testing.F) {
 				t.Errorf("%q: unattributed with principal %q depth %d", s.AccessKeyID, s.RootPrincipal, s.ChainDepth)
 			}
 		}
-		out := SessionsRecord(mem, r.Sessions)
+		out := SessionsRecord(mem, r.Sessions, time.Time{})
 		out.Release()
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
+	"github.com/keyaudit/keyaudit/analyze"
 	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
 )
 
@@ -29,12 +30,17 @@ const (
 	ColLastSeen
 	ColUsedByARN
 	ColNote
+	ColAgeDays
+	ColUnusedDays
 	NumColumns
 )
 
 // SessionSchema is the schema of SessionsRecord: one row per temporary key.
 // Every column but access_key_id, root_kind and event_count is nullable:
-// empty strings, zero times and a zero chain depth are nulls.
+// empty strings, zero times and a zero chain depth are nulls. age_days and
+// unused_days are whole days from issued_at and last_seen to the as-of
+// time: null when the time is unknown, there is no as-of time, or it is
+// after the as-of time (never negative).
 var SessionSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "access_key_id", Type: arrow.BinaryTypes.String},
 	{Name: "account_id", Type: arrow.BinaryTypes.String, Nullable: true},
@@ -53,11 +59,14 @@ var SessionSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "last_seen", Type: cloudtrail.Timestamp, Nullable: true},
 	{Name: "used_by_arn", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "note", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "age_days", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: "unused_days", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 }, nil)
 
 // SessionsRecord builds one record of SessionSchema from sessions, in the
-// order given. The caller owns the record and must Release it.
-func SessionsRecord(mem memory.Allocator, sessions []Session) arrow.Record {
+// order given, with ages against asOf (a zero asOf leaves them null). The
+// caller owns the record and must Release it.
+func SessionsRecord(mem memory.Allocator, sessions []Session, asOf time.Time) arrow.Record {
 	b := array.NewRecordBuilder(mem, SessionSchema)
 	defer b.Release()
 	b.Reserve(len(sessions))
@@ -75,6 +84,14 @@ func SessionsRecord(mem memory.Allocator, sessions []Session) arrow.Record {
 			tb.AppendNull()
 		} else {
 			tb.Append(arrow.Timestamp(v.UnixMilli()))
+		}
+	}
+	days := func(col int, t time.Time) {
+		ib := b.Field(col).(*array.Int64Builder)
+		if d, ok := analyze.DaysSince(asOf, t); ok {
+			ib.Append(d)
+		} else {
+			ib.AppendNull()
 		}
 	}
 	for _, s := range sessions {
@@ -99,6 +116,8 @@ func SessionsRecord(mem memory.Allocator, sessions []Session) arrow.Record {
 		ts(ColLastSeen, s.LastSeen)
 		str(ColUsedByARN, s.UsedByARN)
 		str(ColNote, s.Note)
+		days(ColAgeDays, s.IssuedAt)
+		days(ColUnusedDays, s.LastSeen)
 	}
 	return b.NewRecord()
 }

@@ -480,7 +480,7 @@ func TestSessionsRecord(t *testing.T) {
 		events = append(events, s.events...)
 	}
 	r := build(t, events, 7)
-	rec := SessionsRecord(mem, r.Sessions)
+	rec := SessionsRecord(mem, r.Sessions, time.Time{})
 	defer rec.Release()
 	if !rec.Schema().Equal(SessionSchema) || int(rec.NumRows()) != len(r.Sessions) {
 		t.Fatalf("schema/rows mismatch: %d rows", rec.NumRows())
@@ -531,4 +531,28 @@ func TestUnattributedSummary(t *testing.T) {
 		t.Errorf("summary %+v, want count %d of %d", u, n, len(r.Sessions))
 	}
 	golden.CheckString(t, "testdata/unattributed_summary.golden", u.String()+"\n")
+}
+
+// TestSessionAges: age_days since the issue and unused_days since the last
+// use, against the as-of time; null for a time after it or without one.
+func TestSessionAges(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	r := build(t, scenarios()[0].events, 1) // issued 2024-03-01T10:00, last used 10:05
+	for _, tt := range []struct {
+		asOf      time.Time
+		age, idle string
+	}{
+		{time.Date(2024, 3, 11, 10, 1, 0, 0, time.UTC), "10", "9"},
+		{time.Date(2024, 3, 1, 10, 2, 0, 0, time.UTC), "0", "(null)"}, // last use after the as-of time
+		{time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC), "(null)", "(null)"},
+		{time.Time{}, "(null)", "(null)"},
+	} {
+		rec := SessionsRecord(mem, r.Sessions, tt.asOf)
+		age, idle := rec.Column(ColAgeDays), rec.Column(ColUnusedDays)
+		if got := [2]string{age.ValueStr(0), idle.ValueStr(0)}; got != [2]string{tt.age, tt.idle} {
+			t.Errorf("as of %v: age_days %s, unused_days %s; want %s, %s", tt.asOf, got[0], got[1], tt.age, tt.idle)
+		}
+		rec.Release()
+	}
 }

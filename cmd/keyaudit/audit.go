@@ -100,6 +100,9 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 		}
 		sups, err = analyze.LoadSuppressions(o.ignore, f)
 		f.Close()
+		if err == nil {
+			err = analyze.CheckSuppressionRules(sups, known)
+		}
 		if err != nil {
 			return usageErr("--ignore: %v", err)
 		}
@@ -116,7 +119,7 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 		return &exitError{code: exitUsage, err: fmt.Errorf("no credential report or CloudTrail event found in %s: nothing to audit", strings.Join(paths, " "))}
 	}
 
-	ki := inv.Finish(res.Reports)
+	ki := finishInventory(inv, res)
 	findings := allFindings(cfg, mem, res.Reports, ki)
 	supStats := analyze.ApplySuppressions(cfg, findings, sups)
 	sr := sess.Finish()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -172,7 +173,15 @@ func parseAsOf(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// daysValue is a duration flag that takes days: 90, 90d, or a Go duration (2160h).
+// registerAsOf adds --as-of to a command that computes ages.
+func registerAsOf(c *cobra.Command, dst *string) {
+	c.Flags().StringVar(dst, "as-of", "", "compute every age against this time: YYYY-MM-DD (midnight UTC) or RFC 3339 (default: now)")
+}
+
+// daysValue is a threshold flag in whole days: 90 or 90d, or a whole
+// number of days in hours (2160h). 0 is zero days, never the default.
+// Units below a day (3m, 90s) are refused: 3m is too easily meant as
+// three months.
 type daysValue struct{ d *time.Duration }
 
 func (v daysValue) String() string {
@@ -185,17 +194,24 @@ func (v daysValue) String() string {
 	return v.d.String()
 }
 
+var daysArg = regexp.MustCompile(`^([0-9]{1,6})(d|h)?$`)
+
 func (v daysValue) Set(s string) error {
-	n := strings.TrimSuffix(s, "d")
-	if days, err := strconv.ParseFloat(n, 64); err == nil && days >= 0 {
-		*v.d = time.Duration(days * float64(24*time.Hour))
-		return nil
+	m := daysArg.FindStringSubmatch(s)
+	if m == nil {
+		if _, err := time.ParseDuration(s); err == nil && s != "0" {
+			return fmt.Errorf("use days (90 or 90d); units below a day are not accepted")
+		}
+		return fmt.Errorf("use whole days (90 or 90d), got %q", s)
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return fmt.Errorf("want days (90, 90d) or a duration (2160h), got %q", s)
+	n, _ := strconv.ParseInt(m[1], 10, 64)
+	if m[2] == "h" {
+		if n%24 != 0 {
+			return fmt.Errorf("%s is not a whole number of days: use days (90 or 90d)", s)
+		}
+		n /= 24
 	}
-	*v.d = d
+	*v.d = time.Duration(n) * 24 * time.Hour
 	return nil
 }
 
@@ -516,6 +532,24 @@ func writeOutput(e *env, out *outputFlags, inputs *report.InputSet, schema *arro
 		return file.Commit()
 	}
 	return nil
+}
+
+// writeText writes what write produces to stdout, or to output (when it is
+// neither "" nor "-") through report.Create: a temporary name renamed when
+// complete, refused when it is one of inputs.
+func writeText(e *env, output string, inputs *report.InputSet, write func(io.Writer) error) error {
+	if output == "" || output == "-" {
+		return write(e.stdout)
+	}
+	f, err := report.Create(output, inputs)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	if err := write(f); err != nil {
+		f.Abort()
+		return err
+	}
+	return f.Commit()
 }
 
 func contains(list []string, s string) bool {

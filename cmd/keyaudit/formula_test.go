@@ -20,13 +20,13 @@ func TestCSVEscapeFormulas(t *testing.T) {
 		{nil, ",=1+1,"},
 		{[]string{"--csv-escape-formulas"}, ",'=1+1,"},
 	} {
-		args := append([]string{"sessions", "-q", "-f", "csv"}, tc.flags...)
+		args := append([]string{"sessions", "--as-of", "2026-11-01", "-q", "-f", "csv"}, tc.flags...)
 		code, out, stderr := runCLI(t, trail, append(args, "-")...)
 		if code != 0 || !strings.Contains(out, tc.want) {
 			t.Errorf("%v: exit %d, want a cell %q in:\n%s%s", tc.flags, code, tc.want, out, stderr)
 		}
 	}
-	if code, _, stderr := runCLI(t, trail, "sessions", "-q", "-f", "json", "--csv-escape-formulas", "-"); code != 2 || !strings.Contains(stderr, "-f csv only") {
+	if code, _, stderr := runCLI(t, trail, "sessions", "--as-of", "2026-11-01", "-q", "-f", "json", "--csv-escape-formulas", "-"); code != 2 || !strings.Contains(stderr, "-f csv only") {
 		t.Errorf("with -f json: exit %d, stderr %q; want a usage error", code, stderr)
 	}
 }

@@ -191,7 +191,7 @@ func TestAccountingProperty(t *testing.T) {
 				}
 			}
 			stats := filepath.Join(t.TempDir(), "stats.json")
-			code, _, stderr := runCLI(t, "", "keys", "-q", "-f", "csv", "--stats", stats, "--workers", fmt.Sprint(1+rnd.Intn(3)), dir)
+			code, _, stderr := runCLI(t, "", "keys", "--as-of", "2026-11-01", "-q", "-f", "csv", "--stats", stats, "--workers", fmt.Sprint(1+rnd.Intn(3)), dir)
 			if code != exitOK {
 				t.Fatalf("exit %d\n%s", code, stderr)
 			}

@@ -20,8 +20,8 @@ func TestParquetMatchesCSV(t *testing.T) {
 	dir := t.TempDir()
 	for _, cmd := range [][]string{
 		{"audit", "--as-of", "2026-11-01"},
-		{"keys"},
-		{"sessions"},
+		{"keys", "--as-of", "2026-11-01"},
+		{"sessions", "--as-of", "2026-11-01"},
 		{"rotation", "--as-of", "2026-11-01"},
 	} {
 		t.Run(cmd[0], func(t *testing.T) {

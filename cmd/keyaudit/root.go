@@ -50,6 +50,10 @@ kind of each file is recognised from its content; files keyaudit does not
 understand are listed as skipped, never fatal.
 
 ` + exitCodesHelp,
+		Example: `  keyaudit audit --as-of 2026-11-01 reports/ AWSLogs/
+  keyaudit keys -f csv -o keys.csv reports/ AWSLogs/
+  keyaudit trace AKIA3KF6UTOH246HKXHC AWSLogs/
+  keyaudit whois ASIAY34FZKBOKMUTVV7A`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       buildVersion(),

@@ -71,8 +71,8 @@ func TestSecretsNeverLeave(t *testing.T) {
 	runs := [][]string{
 		{"audit", "--as-of", "2026-11-01", in},
 		{"whois", "AKIAZZZZZZZZZZZZZZZ3", "ASIAZZZZZZZZZZZZZZZ4", in},
-		{"trace", "ASIAZZZZZZZZZZZZZZZ4", in},
-		{"trace", "-f", "json", "AKIAZZZZZZZZZZZZZZZ3", in},
+		{"trace", "--as-of", "2026-11-01", "ASIAZZZZZZZZZZZZZZZ4", in},
+		{"trace", "--as-of", "2026-11-01", "-f", "json", "AKIAZZZZZZZZZZZZZZZ3", in},
 		{"export", "-o", filepath.Join(out, "export"), "--as-of", "2026-11-01", in},
 		{"export", "--partition", "-o", filepath.Join(out, "partitioned"), in},
 	}
@@ -80,9 +80,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 		for _, f := range report.Formats() {
 			name := filepath.Join(out, cmd+"."+f)
 			args := []string{cmd, "-f", f}
-			if cmd == "audit" || cmd == "rotation" {
-				args = append(args, "--as-of", "2026-11-01")
-			}
+			args = append(args, "--as-of", "2026-11-01")
 			runs = append(runs, append(args, "-o", name, "--stats", name+".stats.json", in))
 			if f != "parquet" {
 				runs = append(runs, append(args[:len(args):len(args)], in))

@@ -20,8 +20,8 @@ var (
 		Marks:     []report.Mark{{If: "muted", Cell: "severity", Text: mutedMark}},
 	}
 	keysTable = report.Options{
-		Columns:   []string{"account_id", "user", "access_key_id", "key_slot", "status", "last_used", "event_count"},
-		HideOrder: []string{"event_count", "last_used", "key_slot", "status"},
+		Columns:   []string{"account_id", "user", "access_key_id", "key_slot", "status", "last_used", "event_count", "source"},
+		HideOrder: []string{"source", "event_count", "last_used", "key_slot", "status"},
 	}
 	rotationTable = report.Options{ // every column
 		FreeText: []string{"old_source_ips", "old_user_agents", "next_step"},

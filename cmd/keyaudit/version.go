@@ -55,7 +55,7 @@ func newVersionCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:     "version",
 		Short:   "Print the keyaudit version and the commit it was built from",
-		Example: "  keyaudit version\n  keyaudit --version",
+		Example: "  keyaudit version    # the same line as keyaudit --version",
 		Args:    noArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			fmt.Fprintln(e.stdout, buildVersion())

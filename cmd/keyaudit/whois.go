@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/spf13/cobra"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/keyaudit/keyaudit/analyze/keyid"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
 	"github.com/keyaudit/keyaudit/internal/termtext"
+	"github.com/keyaudit/keyaudit/report"
 )
 
 // keyArg matches arguments that are key or principal IDs rather than paths.
@@ -39,14 +41,25 @@ func newWhoisCmd(e *env) *cobra.Command {
 		Long: `whois decodes AWS key and principal IDs with no network: what the prefix means
 (AKIA long-term key, ASIA temporary key, AIDA user, AROA role, ...) and, for IDs of
 the current generation, the owning account (the same answer as
-'aws sts get-access-key-info'). With PATHs it adds what the inventory knows.`,
+'aws sts get-access-key-info'). With PATHs it adds what the inventory knows.
+-f csv and -f json write one row per ID instead of the text.`,
 		Example: `  keyaudit whois ASIAY34FZKBOKMUTVV7A
-  keyaudit whois AKIA... reports/ AWSLogs/`,
+  keyaudit whois AKIA3KF6UTOH246HKXHC reports/ AWSLogs/
+  keyaudit whois -f csv -o whois.csv AKIA3KF6UTOH246HKXHC ASIAY34FZKBOKMUTVV7A reports/ AWSLogs/`,
 		Args: needArgs(1, "at least one key ID"),
 		RunE: func(c *cobra.Command, args []string) error {
+			if !contains([]string{"table", "json", "csv"}, o.out.format) {
+				return usageErr("whois writes table, json or csv, not %q", o.out.format)
+			}
+			if err := o.out.check(e); err != nil {
+				return err
+			}
 			keys, paths := splitKeysAndPaths(args)
 			if len(keys) == 0 {
 				return usageErr("no key ID among the arguments (key IDs look like AKIA followed by 16 characters)")
+			}
+			if err := o.in.protect(paths, o.out.output); err != nil {
+				return err
 			}
 			var ki *inventory.Inventory
 			var sr *sessions.Result
@@ -57,16 +70,30 @@ the current generation, the owning account (the same answer as
 				if err != nil {
 					return err
 				}
-				ki, sr = inv.Finish(res.Reports), sb.Finish()
+				ki, sr = finishInventory(inv, res), sb.Finish()
 			}
 			bad := 0
-			for i, k := range keys {
-				if i > 0 {
-					fmt.Fprintln(e.stdout)
-				}
-				if !printWhois(e.stdout, k, ki, sr) {
-					bad++
-				}
+			var err error
+			if o.out.format == "table" {
+				err = writeText(e, o.out.output, o.in.guard, func(w io.Writer) error {
+					for i, k := range keys {
+						if i > 0 {
+							fmt.Fprintln(w)
+						}
+						if !printWhois(w, k, ki, sr) {
+							bad++
+						}
+					}
+					return nil
+				})
+			} else {
+				var rec arrow.Record
+				rec, bad = whoisRecord(memory.DefaultAllocator, keys, ki, sr)
+				defer rec.Release()
+				err = writeOutput(e, &o.out, o.in.guard, rec.Schema(), []arrow.Record{rec}, report.Options{})
+			}
+			if err != nil {
+				return err
 			}
 			if bad > 0 {
 				return &exitError{code: exitUsage}
@@ -75,6 +102,8 @@ the current generation, the owning account (the same answer as
 		},
 	}
 	o.in.register(c)
+	o.out.register(c, "table")
+	c.Flags().Lookup("format").Usage = "output format: table (text), json or csv"
 	return c
 }
 
@@ -83,7 +112,7 @@ func printWhois(w io.Writer, id string, ki *inventory.Inventory, sr *sessions.Re
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	defer tw.Flush()
 	fmt.Fprintf(tw, "id:\t%s\n", id)
-	info, err := keyid.Decode(id)
+	info, err := keyid.Lookup(id) // an ID whose account cannot be decoded is still looked up
 	if err != nil {
 		fmt.Fprintf(tw, "valid:\tno (%v)\n", err)
 		return false
@@ -100,6 +129,7 @@ func printWhois(w io.Writer, id string, ki *inventory.Inventory, sr *sessions.Re
 			fmt.Fprintf(tw, "slot:\t%s (%s)\n", k.SlotString(), orDash(k.ResolvedBy))
 			fmt.Fprintf(tw, "status:\t%s\n", k.Status)
 			fmt.Fprintf(tw, "seen:\t%d calls, first %s, last %s\n", k.EventCount, fmtTime(k.FirstSeen), fmtTime(k.LastSeen))
+			fmt.Fprintf(tw, "source:\t%s\n", k.Source)
 		}
 	}
 	if sr != nil {
