@@ -183,7 +183,11 @@ func (t *Tree) Add(c Chain) *Built {
 		var keys []string
 		for i := range n {
 			at := start.Add(time.Duration(5*(i+1)) * time.Minute).Truncate(time.Minute)
-			u := fmt.Sprintf("%s%02d%02dx%s", strings.ReplaceAll(c.Trail, "-", ""), h, i, c.Region[len(c.Region)-1:])
+			kind := "s"
+			if c.Backfill {
+				kind = "b"
+			}
+			u := fmt.Sprintf("%s%s%02d%02dx%s", strings.ReplaceAll(c.Trail, "-", ""), kind, h, i, c.Region[len(c.Region)-1:])
 			k := c.LogKey(at, u)
 			raw := LogJSON(c.Account, c.Region, at, fmt.Sprintf("%s-%d-%d", c.Trail, h, i))
 			t.Files[k] = Gzip(raw)
