@@ -129,7 +129,7 @@ func (v *run) link(cur, p *digestState) {
 	p.row.ListedBy = cur.d.S3Object
 	p.row.Expected = cur.d.PrevHash
 	if p.row.Actual != cur.d.PrevHash {
-		p.row.mark(Modified, "SHA-256 differs from the previousDigestHashValue of the next digest")
+		p.row.mark(Modified, "SHA-256 differs from previousDigestHashValue in the next digest")
 	}
 	if cur.d.PrevHashAlgorithm != "" && cur.d.PrevHashAlgorithm != digest.HashAlgorithm {
 		p.row.mark(InvalidFormat, fmt.Sprintf("the next digest names hash algorithm %q", cur.d.PrevHashAlgorithm))
@@ -151,7 +151,7 @@ func missingText(r Range) string {
 	if r.From.IsZero() {
 		return "no older digest of the chain in PATH: every digest up to " + r.To.Format(timeFmt) + " is missing"
 	}
-	return "no digest from " + rangeText(r) + ": every digest of the range is missing, the key is that of the newest"
+	return "no digest from " + rangeText(r) + "; named here by the newest one's key"
 }
 
 func hours(d time.Duration) string {
@@ -270,9 +270,9 @@ func (v *run) checkSignature(d *digestState) {
 		case SigNoKeys:
 			r.note("signature not checked: no --public-keys")
 		case SigNotSaved:
-			r.note("chain head: its signature is S3 metadata, not in the copy; save it for --signatures")
+			r.note("chain head: its signature is S3 metadata, not copied; save it for --signatures")
 		case SigNoSuccessor:
-			r.note("the next digest is missing, and with it this digest's signature")
+			r.note("the next digest, which carries its signature, is missing")
 		}
 	}
 }

@@ -50,7 +50,7 @@ func (c content) trailingDetail() string {
 	if c.second {
 		what = "a second gzip member"
 	}
-	return fmt.Sprintf("%d bytes after the end of the first gzip member (%s): not hashed, CloudTrail writes one member", c.trailing, what)
+	return fmt.Sprintf("%d bytes after the first gzip member (%s), not hashed", c.trailing, what)
 }
 
 // errTooLarge is the cause of a read error past the size limit.

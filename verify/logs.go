@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"path"
 	"sort"
 	"time"
 
@@ -80,7 +81,7 @@ func (v *run) logRow(cs *chainState, d *digestState, lf digest.LogFile, local ma
 	}
 	r.Actual = c.hash()
 	if lf.Err == nil && r.Actual != lf.Hash {
-		r.mark(Modified, "SHA-256 of the uncompressed log differs from the hashValue its digest lists")
+		r.mark(Modified, "SHA-256 differs from the hashValue in its digest")
 	}
 	if lf.HashAlgorithm != "" && lf.HashAlgorithm != digest.HashAlgorithm {
 		r.mark(InvalidFormat, fmt.Sprintf("its digest names hash algorithm %q", lf.HashAlgorithm))
@@ -94,7 +95,7 @@ func (v *run) logRow(cs *chainState, d *digestState, lf digest.LogFile, local ma
 	if r.Status == Valid && d.row.Signature != SigVerified {
 		r.Status = Consistent
 		if d.row.Status.OK() {
-			r.note("its digest's signature was not checked")
+			r.note("its digest's signature is not checked")
 		} else {
 			r.note("hash matches, but its digest is " + string(d.row.Status))
 		}
@@ -170,21 +171,21 @@ func (c *coverage) unlisted(f *localFile) Row {
 	if w, ok := covered(c.windows[ar], t, t.Add(time.Minute)); ok {
 		r.Chain = w.chain
 		r.Status = Unreferenced
-		r.Detail = fmt.Sprintf("delivered %s, inside the hour of %s, and listed by no digest: not written by CloudTrail (or its digest was edited)", t.Format("2006-01-02T15:04Z"), w.key)
+		r.Detail = fmt.Sprintf("in no digest, though delivered %s in the hour of %s: not written by CloudTrail", t.Format("15:04Z"), path.Base(w.key))
 		return r
 	}
 	r.Status = NotCovered
 	for _, m := range c.missing[ar] {
 		if (m.from.IsZero() || !t.Before(m.from)) && !t.After(m.to) {
 			r.Chain = m.chain
-			r.Detail = fmt.Sprintf("delivered %s, %s (%s): no digest vouches for it", t.Format("2006-01-02T15:04Z"), m.key, rangeText(Range{m.from, m.to}))
+			r.Detail = fmt.Sprintf("delivered %s %s (%s): no digest vouches for it", t.Format("15:04Z"), m.key, rangeText(Range{m.from, m.to}))
 			return r
 		}
 	}
 	if len(c.windows[ar]) == 0 {
-		r.Detail = fmt.Sprintf("no digest of account %s, region %s in PATH: log file validation off, or the digests were not copied", f.key.Account, f.key.Region)
+		r.Detail = fmt.Sprintf("no digest of %s %s in PATH (validation off, or digests not copied)", f.key.Account, f.key.Region)
 	} else {
-		r.Detail = fmt.Sprintf("delivered %s, outside every digest's hour for account %s, region %s (validation off then, or a newer digest not yet copied)", t.Format("2006-01-02T15:04Z"), f.key.Account, f.key.Region)
+		r.Detail = fmt.Sprintf("delivered %s, outside the hours of the digests of %s %s (validation off then, or a newer digest not yet copied)", t.Format("2006-01-02T15:04Z"), f.key.Account, f.key.Region)
 	}
 	return r
 }

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"path"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -12,6 +13,7 @@ import (
 const (
 	ColChain     = "chain"
 	ColKind      = "kind"
+	ColFile      = "file"
 	ColStatus    = "status"
 	ColPath      = "path"
 	ColS3Object  = "s3_object"
@@ -34,6 +36,7 @@ var Timestamp = &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"}
 //
 //	chain            ACCOUNT/REGION/TRAIL[/backfill]; null for a file in no chain
 //	kind             digest or log
+//	file             the file name (the last part of s3_object), for tables
 //	status           one of Statuses()
 //	path             the local file; null when missing
 //	s3_object        the S3 key as the naming digest has it (else from AWSLogs/ on)
@@ -49,6 +52,7 @@ var Timestamp = &arrow.TimestampType{Unit: arrow.Millisecond, TimeZone: "UTC"}
 var Schema = arrow.NewSchema([]arrow.Field{
 	{Name: ColChain, Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: ColKind, Type: arrow.BinaryTypes.String},
+	{Name: ColFile, Type: arrow.BinaryTypes.String},
 	{Name: ColStatus, Type: arrow.BinaryTypes.String},
 	{Name: ColPath, Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: ColS3Object, Type: arrow.BinaryTypes.String},
@@ -88,18 +92,19 @@ func (r *Result) Record(mem memory.Allocator) arrow.Record {
 	for _, row := range r.Rows {
 		str(0, row.Chain)
 		str(1, row.Kind.String())
-		str(2, string(row.Status))
-		str(3, row.Path)
-		str(4, row.S3Object)
-		str(5, row.Account)
-		str(6, row.Region)
-		ts(7, row.Start)
-		ts(8, row.End)
-		str(9, row.ListedBy)
-		str(10, row.Expected)
-		str(11, row.Actual)
-		str(12, row.Signature)
-		str(13, row.Detail)
+		str(2, path.Base(row.S3Object))
+		str(3, string(row.Status))
+		str(4, row.Path)
+		str(5, row.S3Object)
+		str(6, row.Account)
+		str(7, row.Region)
+		ts(8, row.Start)
+		ts(9, row.End)
+		str(10, row.ListedBy)
+		str(11, row.Expected)
+		str(12, row.Actual)
+		str(13, row.Signature)
+		str(14, row.Detail)
 	}
 	return b.NewRecord()
 }

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -8,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 
+	"github.com/keyaudit/keyaudit/report"
 	"github.com/keyaudit/keyaudit/verify/digest"
 	"github.com/keyaudit/keyaudit/verify/internal/digestgen"
 )
@@ -143,8 +146,8 @@ func TestScenarios(t *testing.T) {
 			counts: map[Status]int{Valid: 4, Consistent: 2, Missing: 1, NotCovered: 1},
 			rows: []want{
 				{"CloudTrail-Digest_us-east-1_main_us-east-1_20261031T020031Z.json.gz", Missing, "no digest from 2026-10-31T01:00:31Z to 2026-10-31T02:00:31Z (1 hour)"},
-				{"CloudTrail-Digest_us-east-1_main_us-east-1_20261031T010031Z.json.gz", Consistent, "the next digest is missing"},
-				{"20261031T0105Z_mains0100x1.json.gz", NotCovered, "delivered 2026-10-31T01:05Z, during missing digests (2026-10-31T01:00:31Z to 2026-10-31T02:00:31Z (1 hour))"},
+				{"CloudTrail-Digest_us-east-1_main_us-east-1_20261031T010031Z.json.gz", Consistent, "the next digest, which carries its signature, is missing"},
+				{"20261031T0105Z_mains0100x1.json.gz", NotCovered, "delivered 01:05Z during missing digests (2026-10-31T01:00:31Z to 2026-10-31T02:00:31Z (1 hour))"},
 			},
 			verdict: "FAILED: 1 missing, 1 not-covered",
 		},
@@ -172,7 +175,7 @@ func TestScenarios(t *testing.T) {
 				return signed(tr, b)
 			},
 			counts: map[Status]int{Valid: 2, Modified: 1},
-			rows:   []want{{"20261031T0010Z_mains0001x1.json.gz", Modified, "differs from the hashValue"}},
+			rows:   []want{{"20261031T0010Z_mains0001x1.json.gz", Modified, "SHA-256 differs from the hashValue in its digest"}},
 		},
 		{
 			name: "appended gzip member, on a log and on a digest",
@@ -186,7 +189,7 @@ func TestScenarios(t *testing.T) {
 			counts: map[Status]int{Valid: 2, TrailingData: 2},
 			rows: []want{
 				{"20261031T0105Z_mains0100x1.json.gz", TrailingData, "(a second gzip member)"},
-				{"20261031T010031Z.json.gz", TrailingData, "4 bytes after the end of the first gzip member (data)"},
+				{"20261031T010031Z.json.gz", TrailingData, "4 bytes after the first gzip member (data), not hashed"},
 			},
 		},
 		{
@@ -201,7 +204,7 @@ func TestScenarios(t *testing.T) {
 			},
 			counts: map[Status]int{Valid: 4, Unreferenced: 1, NotCovered: 1},
 			rows: []want{
-				{"20261031T0030Z_injected.json.gz", Unreferenced, "inside the hour of AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/10/31/111122223333_CloudTrail-Digest_us-east-1_main_us-east-1_20261031T010031Z.json.gz"},
+				{"20261031T0030Z_injected.json.gz", Unreferenced, "in no digest, though delivered 00:30Z in the hour of 111122223333_CloudTrail-Digest_us-east-1_main_us-east-1_20261031T010031Z.json.gz"},
 				{"20261031T0200Z_late.json.gz", NotCovered, "a newer digest not yet copied"},
 			},
 		},
@@ -338,8 +341,8 @@ func TestScenarios(t *testing.T) {
 			},
 			counts: map[Status]int{Valid: 4, Modified: 1, Consistent: 1, Unreferenced: 1},
 			rows: []want{
-				{"20261031T020031Z.json.gz", Modified, "SHA-256 differs from the previousDigestHashValue of the next digest; signature does not verify"},
-				{"20261031T0110Z_mains0101x1.json.gz", Unreferenced, "listed by no digest"},
+				{"20261031T020031Z.json.gz", Modified, "SHA-256 differs from previousDigestHashValue in the next digest; signature does not verify"},
+				{"20261031T0110Z_mains0101x1.json.gz", Unreferenced, "in no digest"},
 			},
 		},
 		{
@@ -376,7 +379,7 @@ func TestScenarios(t *testing.T) {
 			},
 			counts: map[Status]int{Valid: 2, NotCovered: 1, InvalidFormat: 1},
 			rows: []want{
-				{"20261031T0000Z_novalidation.json.gz", NotCovered, "no digest of account 111122223333, region ap-south-1 in PATH"},
+				{"20261031T0000Z_novalidation.json.gz", NotCovered, "no digest of 111122223333 ap-south-1 in PATH"},
 				{"us-east-1/2026/10/31/notes.json.gz", InvalidFormat, "not a CloudTrail file name"},
 			},
 		},
@@ -423,8 +426,8 @@ func findRow(res *Result, key string) *Row {
 	return nil
 }
 
-// TestRecord: the record has a row per Result row, in order, and every
-// buffer is released.
+// TestRecord: the record has a row per Result row, in order, every
+// report format writes it, and every buffer is released.
 func TestRecord(t *testing.T) {
 	tr := digestgen.New()
 	b := tr.Add(digestgen.Chain{Logs: []int{1, 1}})
@@ -436,6 +439,30 @@ func TestRecord(t *testing.T) {
 	defer rec.Release()
 	if int(rec.NumRows()) != len(res.Rows) || !rec.Schema().Equal(Schema) {
 		t.Fatalf("%d rows, want %d", rec.NumRows(), len(res.Rows))
+	}
+	status := rec.Column(Schema.FieldIndices(ColStatus)[0]).(*array.String)
+	file := rec.Column(Schema.FieldIndices(ColFile)[0]).(*array.String)
+	path := rec.Column(Schema.FieldIndices(ColPath)[0]).(*array.String)
+	for i, r := range res.Rows {
+		if status.Value(i) != string(r.Status) || file.Value(i) != filepath.Base(r.S3Object) || path.IsNull(i) != (r.Path == "") {
+			t.Errorf("row %d: %s %s, want %s %s", i, status.Value(i), file.Value(i), r.Status, r.S3Object)
+		}
+	}
+	for _, f := range report.Formats() {
+		var buf bytes.Buffer
+		w, err := report.NewWriter(f, &buf, Schema, report.Options{Allocator: mem})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(rec); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if f == report.FormatCSV && !strings.HasPrefix(buf.String(), "chain,kind,file,status,path,s3_object,account_id,region,start_time,end_time,listed_by,expected_sha256,actual_sha256,signature,detail\n") {
+			t.Errorf("CSV header: %.200s", buf.String())
+		}
 	}
 }
 
