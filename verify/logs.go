@@ -178,7 +178,7 @@ func (c *coverage) unlisted(f *localFile) Row {
 	for _, m := range c.missing[ar] {
 		if (m.from.IsZero() || !t.Before(m.from)) && !t.After(m.to) {
 			r.Chain = m.chain
-			r.Detail = fmt.Sprintf("delivered %s %s (%s): no digest vouches for it", t.Format("15:04Z"), m.key, rangeText(Range{m.from, m.to}))
+			r.Detail = fmt.Sprintf("delivered %s %s: no digest vouches for it", t.Format("15:04Z"), m.key)
 			return r
 		}
 	}
