@@ -214,8 +214,8 @@ func (v *run) savedFor(d *digestState) (string, bool) {
 // such digest and one signature left, they are paired anyway, so that a
 // saved signature that does not verify is signature-invalid, not ignored.
 func (v *run) matchUnnamed(heads []*digestState) {
-	if v.opts.Saved == nil || len(v.opts.Saved.Unnamed) == 0 {
-		return
+	if v.opts.Saved == nil || len(v.opts.Saved.Unnamed) == 0 || v.opts.Keys == nil {
+		return // without keys no signature is checked, so none needs an owner
 	}
 	var left []string
 	for _, sig := range v.opts.Saved.Unnamed {
