@@ -56,6 +56,18 @@ func (c content) trailingDetail() string {
 // errTooLarge is the cause of a read error past the size limit.
 var errTooLarge = errors.New("decompresses to more than the size limit")
 
+// gzReader is the reusable state of readGzip: its buffers are most of
+// what reading a small log costs, so each worker keeps one (readers).
+type gzReader struct {
+	br  *bufio.Reader
+	zr  *gzip.Reader
+	buf []byte
+}
+
+var readers = sync.Pool{New: func() any {
+	return &gzReader{br: bufio.NewReaderSize(nil, 16<<10), buf: make([]byte, 32<<10)}
+}}
+
 // readGzip hashes exactly the decompressed bytes of the first gzip member
 // of path and counts what follows it. With keep, the bytes are returned
 // too (at most max of them either way).
@@ -67,20 +79,26 @@ func readGzip(path string, keep bool, max int64) content {
 		return c
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 64<<10)
-	zr, err := gzip.NewReader(br)
+	g := readers.Get().(*gzReader)
+	defer readers.Put(g)
+	g.br.Reset(f)
+	if g.zr == nil {
+		g.zr, err = gzip.NewReader(g.br)
+	} else {
+		err = g.zr.Reset(g.br)
+	}
 	if err != nil {
 		c.err = fmt.Errorf("not gzip: %v", err)
 		return c
 	}
-	zr.Multistream(false)
+	g.zr.Multistream(false)
 	h := sha256.New()
 	var w io.Writer = h
 	var buf bytes.Buffer
 	if keep {
 		w = io.MultiWriter(h, &buf)
 	}
-	n, err := io.Copy(w, io.LimitReader(zr, max+1))
+	n, err := io.CopyBuffer(w, io.LimitReader(g.zr, max+1), g.buf)
 	switch {
 	case err != nil:
 		c.err = fmt.Errorf("gzip: %v", err)
@@ -93,9 +111,9 @@ func readGzip(path string, keep bool, max int64) content {
 	if keep {
 		c.data = buf.Bytes()
 	}
-	if head, _ := br.Peek(2); len(head) > 0 {
+	if head, _ := g.br.Peek(2); len(head) > 0 {
 		c.second = len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b
-		c.trailing, _ = io.Copy(io.Discard, br)
+		c.trailing, _ = io.CopyBuffer(io.Discard, g.br, g.buf)
 	}
 	return c
 }
