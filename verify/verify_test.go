@@ -367,6 +367,32 @@ func TestScenarios(t *testing.T) {
 			rows:   []want{{"20261031T020031Z.json.gz", InvalidFormat, "not gzip: gzip: invalid header; its successor links to it, so 2026-10-31T01:00:31Z to 2026-10-31T02:00:31Z (1 hour) has no usable digest"}},
 		},
 		{
+			name: "head signature saved as a JSON map of local path to signature",
+			build: func() setup {
+				tr := digestgen.New()
+				b := tr.Add(digestgen.Chain{Prefix: "p/", Logs: []int{1, 1}})
+				s := setup{tr: tr, keys: pubKeys()}
+				s.saved = [][]byte{[]byte(`{"copy/of/bucket/` + b.HeadKey + `": "` + b.HeadSignature + `"}`)}
+				return s
+			},
+			counts:  map[Status]int{Valid: 4},
+			verdict: "valid",
+		},
+		{
+			name: "signed digest whose start does not continue the previous end",
+			build: func() setup {
+				tr := digestgen.New()
+				b := tr.Add(digestgen.Chain{Logs: []int{1, 1}, Edit: func(h int, doc map[string]any) {
+					if h == 1 {
+						doc["digestStartTime"] = "2026-10-31T01:10:00Z"
+					}
+				}})
+				return signed(tr, b)
+			},
+			counts: map[Status]int{Valid: 3, InvalidFormat: 1},
+			rows:   []want{{"20261031T020031Z.json.gz", InvalidFormat, "digestStartTime 2026-10-31T01:10:00Z does not continue the previous digest's digestEndTime 2026-10-31T01:00:31Z"}},
+		},
+		{
 			name: "logs of a region without digests, a bad name, an ignored file",
 			build: func() setup {
 				tr := digestgen.New()
