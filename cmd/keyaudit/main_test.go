@@ -21,10 +21,15 @@ func TestMain(m *testing.M) {
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script: exit codes,
-// stderr and output files of real command lines over the demo data.
+// stderr and output files of real command lines over the demo data ($DEMO)
+// and the signed bucket copy of verify ($VERIFY).
 // `go test ./cmd/keyaudit -update` rewrites their expected outputs.
 func TestScripts(t *testing.T) {
 	demo, err := filepath.Abs("../../testdata/demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixture, err := filepath.Abs("../../verify/testdata/fixture")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,6 +38,7 @@ func TestScripts(t *testing.T) {
 		UpdateScripts: golden.Update(),
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("DEMO", demo)
+			e.Setenv("VERIFY", fixture)
 			return nil
 		},
 	})

@@ -74,6 +74,7 @@ understand are listed as skipped, never fatal.
 		newWhoisCmd(e),
 		newTraceCmd(e),
 		newExportCmd(e),
+		newVerifyCmd(e),
 		newVersionCmd(e),
 	)
 	return root
