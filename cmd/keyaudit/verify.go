@@ -125,13 +125,12 @@ func runVerify(c *cobra.Command, e *env, o *verifyOptions, paths []string) error
 	rec := res.Record(mem)
 	defer rec.Release()
 	topts := report.Options{
-		Columns:      []string{verify.ColStatus, verify.ColChain, verify.ColFile, verify.ColDetail},
-		MaxCellWidth: 100,
-		Colorize:     statusColorize,
+		Columns:   []string{verify.ColStatus, verify.ColChain, verify.ColFile, verify.ColDetail},
+		FreeText:  []string{verify.ColDetail},
+		HideOrder: []string{verify.ColChain, verify.ColDetail},
+		Colorize:  statusColorize,
 	}
-	if e.stdoutTTY && o.out.output == "" {
-		topts.Color = true
-	}
+	topts.Color = e.colorTable(o.out.output)
 	if err := writeOutput(e, &o.out, o.in.guard, verify.Schema, []arrow.Record{rec}, topts); err != nil {
 		return err
 	}
