@@ -65,6 +65,7 @@ understand are listed as skipped, never fatal.
 		newTraceCmd(e),
 		newExportCmd(e),
 		newVersionCmd(e),
+		newCollectCmd(e),
 	)
 	return root
 }
