@@ -101,6 +101,10 @@ func TestCollectPartialExit(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "warning: collection is partial") {
 		t.Fatalf("--allow-partial: exit %d\n%s", code, stderr)
 	}
+	code, _, stderr = runCLI(t, "", "audit", "--as-of", "2026-11-01", "-q", dir)
+	if code != 0 || !strings.Contains(stderr, "warning: "+dir+" was collected partially (222200001111 denied)") {
+		t.Errorf("audit of a partial folder: exit %d\n%s", code, stderr)
+	}
 }
 
 func TestCollectDryRun(t *testing.T) {
