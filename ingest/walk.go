@@ -152,8 +152,17 @@ func (w *walker) walk(path string) {
 	}
 }
 
-// skipByPath recognises CloudTrail's digest and Insights folders.
+// skipByPath recognises CloudTrail's digest and Insights folders, and the
+// files `keyaudit collect` writes beside its inputs.
 func skipByPath(path string) (Kind, string) {
+	switch base := filepath.Base(path); {
+	case base == "collect-manifest.json":
+		return KindUnknown, "keyaudit collect manifest"
+	case base == "collect-digest-signatures.json":
+		return KindDigest, "keyaudit collect digest signatures"
+	case strings.HasPrefix(base, "collect-public-keys-") && strings.HasSuffix(base, ".json"):
+		return KindDigest, "keyaudit collect CloudTrail public keys"
+	}
 	for _, part := range strings.Split(filepath.ToSlash(path), "/") {
 		switch part {
 		case "CloudTrail-Digest":

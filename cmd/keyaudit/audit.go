@@ -115,6 +115,7 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	if err != nil {
 		return err
 	}
+	warnPartialCollections(e.stderr, paths)
 	if len(res.Reports) == 0 && inv.Events() == 0 {
 		return &exitError{code: exitUsage, err: fmt.Errorf("no credential report or CloudTrail event found in %s: nothing to audit", strings.Join(paths, " "))}
 	}

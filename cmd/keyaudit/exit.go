@@ -15,6 +15,7 @@ const (
 	exitOK        = 0   // ran; nothing at or above --fail-on
 	exitFindings  = 1   // --fail-on SEVERITY was met
 	exitUsage     = 2   // usage error, or an input error under --strict / no usable input
+	exitPartial   = 3   // collect: some accounts or regions were not collected
 	exitInterrupt = 130 // SIGINT or SIGTERM
 )
 

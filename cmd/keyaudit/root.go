@@ -76,6 +76,7 @@ understand are listed as skipped, never fatal.
 		newExportCmd(e),
 		newVerifyCmd(e),
 		newVersionCmd(e),
+		newCollectCmd(e),
 	)
 	return root
 }
