@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/arrow/go/v15/arrow"
-	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/keyaudit/keyaudit/ingest/credreport"
 	"github.com/keyaudit/keyaudit/internal/golden"

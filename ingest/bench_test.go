@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	kgzip "github.com/klauspost/compress/gzip"
 
 	"github.com/keyaudit/keyaudit/ingest/internal/synth"

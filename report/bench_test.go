@@ -4,7 +4,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 // BenchmarkWriters measures each format on 8192-row records of the

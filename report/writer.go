@@ -1,7 +1,7 @@
 package report
 
 import (
-	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // Writer writes a stream of records that all share one schema.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/keyaudit/keyaudit/analyze/keyid"
 	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"

@@ -3,7 +3,7 @@ package inventory
 import (
 	"strings"
 
-	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/keyaudit/keyaudit/analyze/keyid"
 	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"

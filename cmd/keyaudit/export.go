@@ -13,10 +13,10 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/apache/arrow/go/v15/arrow"
-	"github.com/apache/arrow/go/v15/arrow/array"
-	"github.com/apache/arrow/go/v15/arrow/ipc"
-	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/spf13/cobra"
 
 	"github.com/keyaudit/keyaudit/analyze"
@@ -199,17 +199,14 @@ type eventsSink interface {
 // warehouse reads well, while keeping export's peak memory near 300 MB.
 const eventsRowGroupBytes = 64 << 20
 
-// fileSink writes every event to one Parquet file, each batch in API
-// order (see apiOrder).
+// fileSink writes every event to one Parquet file, each batch as it comes.
 type fileSink struct {
 	f    *report.File
 	w    report.Writer
-	mem  memory.Allocator
 	rows int64
 }
 
-// newFileSink creates path; opts is for its Parquet writer, whose allocator
-// also holds the sorted batches.
+// newFileSink creates path; opts is for its Parquet writer.
 func newFileSink(path string, inputs *report.InputSet, opts report.Options) (*fileSink, error) {
 	f, err := report.Create(path, inputs)
 	if err != nil {
@@ -220,20 +217,12 @@ func newFileSink(path string, inputs *report.InputSet, opts report.Options) (*fi
 		f.Abort()
 		return nil, err
 	}
-	return &fileSink{f: f, w: w, mem: opts.Allocator}, nil
+	return &fileSink{f: f, w: w}, nil
 }
 
 func (s *fileSink) Events(rec arrow.Record) error {
 	s.rows += rec.NumRows()
-	idx := rowIndex(int(rec.NumRows()))
-	o := newAPIOrder(rec)
-	slices.SortStableFunc(idx, o.cmp)
-	sorted, err := takeRecord(s.mem, rec, idx)
-	if err != nil {
-		return err
-	}
-	defer sorted.Release()
-	return s.w.Write(sorted)
+	return s.w.Write(rec)
 }
 
 func (s *fileSink) Commit() error {
@@ -361,18 +350,15 @@ func (s *partitionSink) Events(rec arrow.Record) error {
 	}
 	// Rows of one partition are scattered through a batch (a file's
 	// records span days, workers interleave files): reorder the batch
-	// once so that each partition is one contiguous slice, in API order.
+	// once so that each partition is one contiguous slice, the rows of a
+	// partition in input order.
 	idx := rowIndex(n)
-	o := newAPIOrder(rec)
 	slices.SortStableFunc(idx, func(a, b int32) int {
 		ka, kb := keys[a], keys[b]
 		if c := strings.Compare(ka.account, kb.account); c != 0 {
 			return c
 		}
-		if c := strings.Compare(ka.date, kb.date); c != 0 {
-			return c
-		}
-		return o.cmp(a, b)
+		return strings.Compare(ka.date, kb.date)
 	})
 	sorted, err := takeRecord(s.wopts.Allocator, rec, idx)
 	if err != nil {
@@ -400,45 +386,6 @@ func (s *partitionSink) Events(rec arrow.Record) error {
 	return nil
 }
 
-// apiOrder compares the rows of an event batch by event source, event name,
-// userIdentity type, then whether the call failed. Export writes each batch
-// in this order (a stable sort, so the input order stays within a group).
-// Rows of one group share which columns are null, so the Parquet definition
-// levels form long runs: Arrow v15's level encoder reallocates its whole
-// buffer at the start of every mixed run (apache/arrow GH-41541, fixed in
-// v17), and in input order that was half of export's CPU. The files come out
-// ~8% smaller too.
-type apiOrder struct{ src, name, caller, errc *array.String }
-
-func newAPIOrder(rec arrow.Record) apiOrder {
-	return apiOrder{
-		src:    rec.Column(cloudtrail.ColEventSource).(*array.String),
-		name:   rec.Column(cloudtrail.ColEventName).(*array.String),
-		caller: rec.Column(cloudtrail.ColUIType).(*array.String),
-		errc:   rec.Column(cloudtrail.ColErrorCode).(*array.String),
-	}
-}
-
-func (o apiOrder) cmp(a, b int32) int {
-	i, j := int(a), int(b)
-	if c := strings.Compare(o.src.Value(i), o.src.Value(j)); c != 0 {
-		return c
-	}
-	if c := strings.Compare(o.name.Value(i), o.name.Value(j)); c != 0 {
-		return c
-	}
-	if c := strings.Compare(o.caller.Value(i), o.caller.Value(j)); c != 0 {
-		return c
-	}
-	switch fi, fj := o.errc.IsValid(i), o.errc.IsValid(j); {
-	case fi == fj:
-		return 0
-	case fj:
-		return -1 // successful calls first
-	}
-	return 1
-}
-
 // rowIndex returns 0, 1, …, n-1.
 func rowIndex(n int) []int32 {
 	idx := make([]int32, n)
@@ -459,9 +406,10 @@ func moved(idx []int32) bool {
 }
 
 // takeRecord returns the rows of rec in the order idx gives (rec itself,
-// retained, when idx keeps them in place); the caller releases it. (Arrow v15's compute.Take grows string buffers a value at a
-// time, which made partitioning 10x slower than writing the events; this
-// reserves each column's exact size first.)
+// retained, when idx keeps them in place); the caller releases it. It
+// reserves each column's exact size first (Arrow v15's compute.Take grew
+// string buffers a value at a time, which made partitioning 10x slower
+// than writing the events; not measured again on v18).
 func takeRecord(mem memory.Allocator, rec arrow.Record, idx []int32) (arrow.Record, error) {
 	if !moved(idx) {
 		rec.Retain()

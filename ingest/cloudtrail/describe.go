@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // TypeName is a short name of a column's Arrow type: string, bool or

@@ -3,8 +3,8 @@ package cloudtrail
 import (
 	"time"
 
-	"github.com/apache/arrow/go/v15/arrow"
-	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
 // Timestamp is the Arrow type of every time column: UTC milliseconds.

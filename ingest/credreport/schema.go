@@ -3,7 +3,7 @@ package credreport
 import (
 	"time"
 
-	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // Timestamp is the Arrow type of every time column keyaudit produces: UTC
