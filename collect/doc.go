@@ -32,8 +32,8 @@
 //   - collect-digest-signatures.json: for each digest file, the signature
 //     and algorithm CloudTrail stored in its S3 metadata; and
 //     collect-public-keys-REGION.json: CloudTrail's public keys of the
-//     window, as `aws cloudtrail list-public-keys` prints them. Both are
-//     for a future signature check; the ingest skips them by name.
+//     window, as `aws cloudtrail list-public-keys` prints them. keyaudit
+//     verify uses both when given the folder; the ingest skips them by name.
 //   - lookup-events/ACCOUNT/REGION/DAY.json: without a trail bucket, the
 //     management events of each UTC day from LookupEvents, as `aws
 //     cloudtrail lookup-events` prints them ({"Events": [{"CloudTrailEvent":

@@ -106,7 +106,7 @@ type ObjectEntry struct {
 }
 
 // Signature is the signature CloudTrail stored in a digest object's S3
-// metadata, kept for a future `verify --signatures`.
+// metadata; keyaudit verify reads the file of them (SignaturesName).
 type Signature struct {
 	Bucket    string `json:"bucket"`
 	Key       string `json:"key"`

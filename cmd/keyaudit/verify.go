@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/spf13/cobra"
 
+	"github.com/keyaudit/keyaudit/internal/termtext"
 	"github.com/keyaudit/keyaudit/report"
 	"github.com/keyaudit/keyaudit/verify"
 	"github.com/keyaudit/keyaudit/verify/digest"
@@ -89,6 +92,27 @@ func runVerify(c *cobra.Command, e *env, o *verifyOptions, paths []string) error
 	}
 	if err := o.out.check(e); err != nil {
 		return err
+	}
+	// What keyaudit collect saved beside the logs is used without flags.
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
+			continue
+		}
+		var found []string
+		if sig := filepath.Join(p, collectSignaturesName); fileExists(sig) && !slices.Contains(o.signatures, sig) {
+			o.signatures = append(o.signatures, sig)
+			found = append(found, sig)
+		}
+		keys, _ := filepath.Glob(filepath.Join(p, collectPublicKeysGlob))
+		for _, k := range keys {
+			if !slices.Contains(o.publicKeys, k) {
+				o.publicKeys = append(o.publicKeys, k)
+				found = append(found, k)
+			}
+		}
+		if len(found) > 0 && !o.in.quiet {
+			fmt.Fprintf(e.stderr, "verify: using what keyaudit collect saved: %s\n", termtext.Escape(strings.Join(found, ", ")))
+		}
 	}
 	inputs := append(append(append([]string{}, paths...), o.publicKeys...), o.signatures...)
 	if err := o.in.protect(inputs, o.out.output); err != nil {
@@ -199,4 +223,17 @@ func statusColorize(col, val string) string {
 		code = "\x1b[33m"
 	}
 	return code + val + "\x1b[0m"
+}
+
+// The files keyaudit collect writes beside the logs (collect.SignaturesName
+// and collect.PublicKeysPrefix; named here so that verify does not link the
+// AWS SDK).
+const (
+	collectSignaturesName = "collect-digest-signatures.json"
+	collectPublicKeysGlob = "collect-public-keys-*.json"
+)
+
+func fileExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
 }

@@ -24,7 +24,9 @@ type Saved struct {
 // ParseSignatures reads one saved-signature file into s: either the JSON
 // of 'aws s3api head-object' (Metadata.signature, and
 // Metadata.signature-algorithm when present, which must be SHA256withRSA),
-// or a JSON object mapping digest keys or local paths to hex signatures.
+// or a JSON object mapping digest keys or local paths to hex signatures
+// (or, as keyaudit collect saves them, to objects with a signature and its
+// signature_algorithm).
 func (s *Saved) ParseSignatures(data []byte) error {
 	if s.ByKey == nil {
 		s.ByKey = map[string]string{}
@@ -59,7 +61,18 @@ func (s *Saved) ParseSignatures(data []byte) error {
 	for _, k := range names {
 		var sig string
 		if err := json.Unmarshal(doc[k], &sig); err != nil {
-			return fmt.Errorf("%s: want a hex signature string (or the JSON of aws s3api head-object)", clip(k))
+			// keyaudit collect's sidecar: {"signature": ..., "signature_algorithm": ...}
+			var saved struct {
+				Signature string `json:"signature"`
+				Algorithm string `json:"signature_algorithm"`
+			}
+			if err := json.Unmarshal(doc[k], &saved); err != nil || saved.Signature == "" {
+				return fmt.Errorf("%s: want a hex signature string, an object with a signature (keyaudit collect), or the JSON of aws s3api head-object", clip(k))
+			}
+			if saved.Algorithm != "" && saved.Algorithm != SignatureAlgorithm {
+				return fmt.Errorf("%s: signature_algorithm is %q, not %s", clip(k), clip(saved.Algorithm), SignatureAlgorithm)
+			}
+			sig = saved.Signature
 		}
 		if !isHex(sig, -1) {
 			return fmt.Errorf("%s: signature is not hex", clip(k))
