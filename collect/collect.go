@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,6 +30,40 @@ type runner struct {
 
 	callerAccount, partition string
 	stsc                     *sts.Client
+
+	prog progressCounts
+}
+
+// progressCounts back Options.Progress.
+type progressCounts struct {
+	accountsDone, accountsTotal       atomic.Int64
+	objsDone, objsQueued, objsKept    atomic.Int64
+	bytesDone, bytesQueued, lookupEvs atomic.Int64
+}
+
+func (c *progressCounts) snapshot() Progress {
+	return Progress{
+		AccountsDone: c.accountsDone.Load(), AccountsTotal: c.accountsTotal.Load(),
+		ObjectsDone: c.objsDone.Load(), ObjectsQueued: c.objsQueued.Load(), ObjectsUnchanged: c.objsKept.Load(),
+		BytesDone: c.bytesDone.Load(), BytesQueued: c.bytesQueued.Load(), Events: c.lookupEvs.Load(),
+	}
+}
+
+// reportProgress calls Options.Progress every ProgressEvery until stop is
+// closed, then once more.
+func (r *runner) reportProgress(stop <-chan struct{}, finished chan<- struct{}) {
+	defer close(finished)
+	t := time.NewTicker(ProgressEvery) // the display's pace, not data: no Clock
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			r.opts.Progress(r.prog.snapshot())
+		case <-stop:
+			r.opts.Progress(r.prog.snapshot())
+			return
+		}
+	}
 }
 
 // target is one account to read, with the configuration that reaches it.
@@ -54,11 +89,17 @@ func Run(ctx context.Context, opts Options) (*Manifest, error) {
 	}
 	sem := make(chan struct{}, r.opts.AccountWorkers)
 	dl := r.startDownloads(ctx)
+	if r.opts.Progress != nil {
+		stop, finished := make(chan struct{}), make(chan struct{})
+		go r.reportProgress(stop, finished)
+		defer func() { close(stop); <-finished }()
+	}
 	var wg sync.WaitGroup
 	for _, t := range targets {
 		if t.entry.Status != "" { // skipped: not ACTIVE
 			continue
 		}
+		r.prog.accountsTotal.Add(1)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -68,6 +109,7 @@ func Run(ctx context.Context, opts Options) (*Manifest, error) {
 				return
 			}
 			defer func() { <-sem }()
+			defer r.prog.accountsDone.Add(1)
 			r.account(ctx, t, dl)
 		}()
 	}

@@ -141,10 +141,24 @@ func TestTrailResume(t *testing.T) {
 	out := t.TempDir()
 	o := trailOptions(srv, out, newClock())
 	o.Org = true
+	var last Progress
+	calls := 0
+	o.Progress = func(p Progress) { last = p; calls++ }
 	m, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The last progress call, made after the downloads, has the manifest's
+	// counts.
+	var bytes int64
+	for _, ob := range m.Objects {
+		bytes += ob.Size
+	}
+	if calls == 0 || last.ObjectsDone != 54 || last.ObjectsQueued != 54 || last.BytesDone != bytes || last.BytesQueued != bytes ||
+		last.AccountsDone != last.AccountsTotal || last.AccountsTotal == 0 {
+		t.Errorf("last progress %+v after %d calls, want 54 objects and %d bytes done, every account", last, calls, bytes)
+	}
+	o.Progress = nil
 	// October files of the three regions: 25 + 5 + 23 (the September file
 	// of the sandbox is outside the window) and one digest.
 	if got := len(m.Objects); got != 54 {

@@ -128,6 +128,7 @@ func (r *runner) lookupRegion(ctx context.Context, t target, re *RegionEntry, si
 		}
 		re.Days++
 		re.Events += n
+		r.prog.lookupEvs.Add(int64(n))
 	}
 }
 

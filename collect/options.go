@@ -89,6 +89,22 @@ type Options struct {
 	// LookupRate is the client-side limit of LookupEvents requests per
 	// second per account and region (default LookupEventsRate).
 	LookupRate float64
+	// Progress, when set, is called with the counts so far, from one
+	// goroutine, at most every ProgressEvery and once at the end.
+	Progress func(Progress)
+}
+
+// ProgressEvery is how often Options.Progress is called.
+const ProgressEvery = 200 * time.Millisecond
+
+// Progress is how far a Run has got. Objects and bytes count what the S3
+// listing queued for download; a new listing can still add to them.
+type Progress struct {
+	AccountsDone, AccountsTotal int64
+	ObjectsDone, ObjectsQueued  int64 // S3 downloads
+	ObjectsUnchanged            int64 // kept from the previous run
+	BytesDone, BytesQueued      int64
+	Events                      int64 // LookupEvents records written
 }
 
 // Clock is the time as Run sees it.

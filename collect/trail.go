@@ -187,8 +187,11 @@ func (r *runner) list(ctx context.Context, client *s3.Client, prefix string, dig
 			}
 			r.mu.Unlock()
 			if r.unchanged(o) {
+				r.prog.objsKept.Add(1)
 				continue
 			}
+			r.prog.objsQueued.Add(1)
+			r.prog.bytesQueued.Add(o.size)
 			done.Add(1)
 			select {
 			case dl.jobs <- o:
@@ -285,6 +288,8 @@ func (r *runner) fetch(ctx context.Context, client *s3.Client, o object) {
 	if etag == "" {
 		etag = o.etag
 	}
+	r.prog.objsDone.Add(1)
+	r.prog.bytesDone.Add(n)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	re.Fetched++

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -145,8 +146,13 @@ func runCollect(c *cobra.Command, e *env, o *collectOptions) error {
 		return usageErr("AWS configuration: %v", err)
 	}
 	var log io.Writer = e.stderr
-	if o.quiet {
+	var bar *collectBar
+	switch {
+	case o.quiet:
 		log = io.Discard
+	case e.stderrTTY:
+		bar = &collectBar{w: e.stderr, start: time.Now()}
+		log = bar
 	}
 	opts := collect.Options{
 		Out: o.out, Config: cfg,
@@ -155,6 +161,9 @@ func runCollect(c *cobra.Command, e *env, o *collectOptions) error {
 		TrailBucket: o.trailBucket, TrailPrefix: o.trailPrefix,
 		S3Workers: o.s3Workers, ReportTimeout: o.reportTimeout,
 		Version: buildVersion(), Log: log,
+	}
+	if bar != nil {
+		opts.Progress = bar.update
 	}
 	if o.dryRun {
 		p, err := collect.MakePlan(ctx, opts)
@@ -165,6 +174,7 @@ func runCollect(c *cobra.Command, e *env, o *collectOptions) error {
 		return nil
 	}
 	m, err := collect.Run(ctx, opts)
+	bar.done()
 	if err != nil {
 		return collectErr(ctx.Err(), err)
 	}
@@ -247,4 +257,67 @@ func printCollectSummary(w io.Writer, dir string, m *collect.Manifest) {
 		fmt.Fprintln(w, line)
 	}
 	fmt.Fprintf(w, "collect: wrote %s (%s)\n", dir, collect.ManifestName)
+}
+
+// collectBar is collect's status line on a terminal's stderr: accounts,
+// objects, bytes, LookupEvents records and, once bytes flow, an ETA for
+// the downloads queued so far. The notes collect logs go through it, so a
+// note clears the line before it is printed. A nil *collectBar does
+// nothing.
+type collectBar struct {
+	mu    sync.Mutex
+	w     io.Writer
+	start time.Time
+	drawn bool
+}
+
+func (b *collectBar) update(p collect.Progress) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fmt.Fprint(b.w, "\r\x1b[K"+collectStatus(p, time.Since(b.start)))
+	b.drawn = true
+}
+
+// collectStatus is the status line's text.
+func collectStatus(p collect.Progress, elapsed time.Duration) string {
+	line := fmt.Sprintf("collect  accounts %d/%d  objects %d/%d", p.AccountsDone, p.AccountsTotal, p.ObjectsDone, p.ObjectsQueued)
+	if p.ObjectsUnchanged > 0 {
+		line += fmt.Sprintf(" (+%d unchanged)", p.ObjectsUnchanged)
+	}
+	line += fmt.Sprintf("  %.1f/%.1f MB", float64(p.BytesDone)/1e6, float64(p.BytesQueued)/1e6)
+	if p.Events > 0 {
+		line += fmt.Sprintf("  %d events", p.Events)
+	}
+	if secs := elapsed.Seconds(); p.BytesDone > 0 && secs > 0 && p.BytesQueued > p.BytesDone {
+		rate := float64(p.BytesDone) / secs
+		eta := time.Duration(float64(p.BytesQueued-p.BytesDone) / rate * float64(time.Second)).Round(time.Second)
+		line += "  ETA " + eta.String()
+	}
+	return line
+}
+
+// Write prints a note on its own line, clearing the status line first.
+func (b *collectBar) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.drawn {
+		fmt.Fprint(b.w, "\r\x1b[K")
+		b.drawn = false
+	}
+	return b.w.Write(p)
+}
+
+func (b *collectBar) done() {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.drawn {
+		fmt.Fprint(b.w, "\r\x1b[K")
+		b.drawn = false
+	}
 }

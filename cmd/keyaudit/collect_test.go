@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/keyaudit/keyaudit/collect"
 	"github.com/keyaudit/keyaudit/internal/fakeaws"
 )
 
@@ -148,4 +152,35 @@ func TestCollectUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2\n%s", args, code, stderr)
 		}
 	}
+}
+
+func TestCollectStatus(t *testing.T) {
+	tests := []struct {
+		p       collect.Progress
+		elapsed time.Duration
+		want    string
+	}{
+		{collect.Progress{AccountsTotal: 3}, 0, "collect  accounts 0/3  objects 0/0  0.0/0.0 MB"},
+		{collect.Progress{AccountsDone: 1, AccountsTotal: 3, ObjectsDone: 10, ObjectsQueued: 40, ObjectsUnchanged: 5, BytesDone: 2e6, BytesQueued: 8e6},
+			2 * time.Second, "collect  accounts 1/3  objects 10/40 (+5 unchanged)  2.0/8.0 MB  ETA 6s"},
+		{collect.Progress{AccountsDone: 2, AccountsTotal: 2, Events: 1200}, time.Second, "collect  accounts 2/2  objects 0/0  0.0/0.0 MB  1200 events"},
+	}
+	for _, tt := range tests {
+		if got := collectStatus(tt.p, tt.elapsed); got != tt.want {
+			t.Errorf("got  %q\nwant %q", got, tt.want)
+		}
+	}
+	// The bar clears itself before a note and at the end.
+	var buf bytes.Buffer
+	b := &collectBar{w: &buf, start: time.Now()}
+	b.update(collect.Progress{AccountsTotal: 1})
+	fmt.Fprintln(b, "collect: account 1 denied")
+	b.update(collect.Progress{AccountsDone: 1, AccountsTotal: 1})
+	b.done()
+	if got := buf.String(); !strings.Contains(got, "\r\x1b[Kcollect: account 1 denied\n") || !strings.HasSuffix(got, "\r\x1b[K") {
+		t.Errorf("bar output %q", got)
+	}
+	var nilBar *collectBar
+	nilBar.update(collect.Progress{})
+	nilBar.done()
 }
