@@ -8,17 +8,18 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/keyaudit/keyaudit/collect/layout"
 	"github.com/keyaudit/keyaudit/report"
 )
 
 // Names of the files and folders Run writes in Options.Out.
 const (
-	ManifestName       = "collect-manifest.json"
-	SignaturesName     = "collect-digest-signatures.json"
-	PublicKeysPrefix   = "collect-public-keys-" // + region + ".json"
-	ReportsDir         = "credential-reports"   // <account>.json
-	S3Dir              = "s3"                   // <bucket>/<key>
-	LookupEventsDir    = "lookup-events"        // <account>/<region>/<YYYY-MM-DD>.json
+	ManifestName       = layout.ManifestName
+	SignaturesName     = layout.SignaturesName
+	PublicKeysPrefix   = layout.PublicKeysPrefix // + region + ".json"
+	ReportsDir         = "credential-reports"    // <account>.json
+	S3Dir              = "s3"                    // <bucket>/<key>
+	LookupEventsDir    = "lookup-events"         // <account>/<region>/<YYYY-MM-DD>.json
 	dirMode            = 0o700
 	manifestFileMode   = 0o600
 	lookupEventsLayout = "2006-01-02"

@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+
+	"github.com/keyaudit/keyaudit/analyze/keyid"
 )
 
 // Defaults of Options.
@@ -182,21 +184,9 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("give the organization or a list of accounts, not both")
 	}
 	for _, a := range o.Accounts {
-		if !isAccountID(a) {
+		if !keyid.IsAccountID(a) {
 			return o, fmt.Errorf("account %q is not a 12-digit account ID", a)
 		}
 	}
 	return o, nil
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/keyaudit/keyaudit/collect/layout"
 )
 
 // job is one file for a worker to read.
@@ -156,11 +158,11 @@ func (w *walker) walk(path string) {
 // files `keyaudit collect` writes beside its inputs.
 func skipByPath(path string) (Kind, string) {
 	switch base := filepath.Base(path); {
-	case base == "collect-manifest.json":
+	case base == layout.ManifestName:
 		return KindUnknown, "keyaudit collect manifest"
-	case base == "collect-digest-signatures.json":
+	case base == layout.SignaturesName:
 		return KindDigest, "keyaudit collect digest signatures"
-	case strings.HasPrefix(base, "collect-public-keys-") && strings.HasSuffix(base, ".json"):
+	case layout.IsPublicKeysFile(base):
 		return KindDigest, "keyaudit collect CloudTrail public keys"
 	}
 	for _, part := range strings.Split(filepath.ToSlash(path), "/") {

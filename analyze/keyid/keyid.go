@@ -256,3 +256,17 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// IsAccountID reports whether s is an AWS account ID: exactly 12 ASCII
+// digits (leading zeros included).
+func IsAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -321,3 +321,14 @@ func TestLookup(t *testing.T) {
 		}
 	}
 }
+
+func TestIsAccountID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"123456789012": true, "000000000000": true, "12345678901": false, "1234567890123": false,
+		"12345678901a": false, "１２３４５６７８９０１２": false, "": false, "12345678901\n": false,
+	} {
+		if got := IsAccountID(s); got != want {
+			t.Errorf("IsAccountID(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -7,12 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-)
 
-// collectManifestName is the manifest keyaudit collect writes in its
-// folder (collect.ManifestName; not imported, so that the reading
-// commands link no AWS code path).
-const collectManifestName = "collect-manifest.json"
+	"github.com/keyaudit/keyaudit/collect/layout"
+)
 
 // warnPartialCollections warns, for each folder among paths that holds a
 // collect manifest saying the collection was partial, which accounts and
@@ -23,7 +20,7 @@ func warnPartialCollections(w io.Writer, paths []string) {
 		if err != nil || !fi.IsDir() {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(p, collectManifestName))
+		b, err := os.ReadFile(filepath.Join(p, layout.ManifestName))
 		if err != nil {
 			continue
 		}
@@ -44,6 +41,6 @@ func warnPartialCollections(w io.Writer, paths []string) {
 			}
 		}
 		fmt.Fprintf(w, "keyaudit: warning: %s was collected partially (%s): findings may miss what was not fetched; see %s\n",
-			p, strings.Join(bad, ", "), filepath.Join(p, collectManifestName))
+			p, strings.Join(bad, ", "), filepath.Join(p, layout.ManifestName))
 	}
 }

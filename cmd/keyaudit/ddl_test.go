@@ -1,14 +1,12 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/keyaudit/keyaudit/report"
 )
@@ -100,19 +98,8 @@ func TestExportDDL(t *testing.T) {
 	}
 }
 
-func parquetSchema(t *testing.T, path string) *arrow.Schema {
+func parquetSchema(t *testing.T, path string) (schema *arrow.Schema) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	defer mem.AssertSize(t, 0)
-	tbl, err := report.ReadParquet(mem, f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	defer tbl.Release()
-	return tbl.Schema()
+	withParquetTable(t, path, func(tbl arrow.Table) { schema = tbl.Schema() })
+	return schema
 }

@@ -88,6 +88,19 @@ func parquetRows(t *testing.T, path string) [][]string {
 // allocator, and calls fn with each of its records (released after fn).
 func eachParquetRecord(t *testing.T, path string, fn func(arrow.Record)) {
 	t.Helper()
+	withParquetTable(t, path, func(tbl arrow.Table) {
+		tr := array.NewTableReader(tbl, 0)
+		defer tr.Release()
+		for tr.Next() {
+			fn(tr.Record())
+		}
+	})
+}
+
+// withParquetTable reads a Parquet file through pqarrow with a checked
+// allocator and calls fn with the table (released after fn).
+func withParquetTable(t *testing.T, path string, fn func(arrow.Table)) {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -100,9 +113,5 @@ func eachParquetRecord(t *testing.T, path string, fn func(arrow.Record)) {
 		t.Fatalf("%s: %v", path, err)
 	}
 	defer tbl.Release()
-	tr := array.NewTableReader(tbl, 0)
-	defer tr.Release()
-	for tr.Next() {
-		fn(tr.Record())
-	}
+	fn(tbl)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"time"
+
+	"github.com/keyaudit/keyaudit/analyze/keyid"
 )
 
 // Partition values come from log records, which whoever can write to the
@@ -29,7 +31,7 @@ func accountPart(v string, valid bool) (string, int) {
 	switch {
 	case !valid || v == "":
 		return hiveDefaultPartition, partMissing
-	case isAccountID(v):
+	case keyid.IsAccountID(v):
 		return v, partOK
 	}
 	return hiveDefaultPartition, partInvalid
@@ -60,17 +62,4 @@ func partitionReport(badAccount, noAccount, badDate int64) []string {
 		lines = append(lines, fmt.Sprintf("export: %s whose eventTime is not a date between years 0000 and 9999 went to date=%s", plural(badDate, "event"), hiveDefaultPartition))
 	}
 	return lines
-}
-
-// isAccountID reports whether s is an AWS account ID: 12 ASCII digits.
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

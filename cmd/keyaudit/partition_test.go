@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keyaudit/keyaudit/analyze/keyid"
 )
 
 // hostileAccounts are recipientAccountId values that must never become a
@@ -138,7 +140,7 @@ func FuzzPartitionPath(f *testing.F) {
 			t.Fatalf("partition %q is not account_id=A/date=D", dir)
 		}
 		a := strings.TrimPrefix(parts[0], "account_id=")
-		if a != hiveDefaultPartition && (!isAccountID(a) || a != account) {
+		if a != hiveDefaultPartition && (!keyid.IsAccountID(a) || a != account) {
 			t.Fatalf("account value %q from %q", a, account)
 		}
 		if d := strings.TrimPrefix(parts[1], "date="); d != hiveDefaultPartition && !dateRe.MatchString(d) {

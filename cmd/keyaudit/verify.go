@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/spf13/cobra"
 
+	"github.com/keyaudit/keyaudit/collect/layout"
 	"github.com/keyaudit/keyaudit/internal/termtext"
 	"github.com/keyaudit/keyaudit/report"
 	"github.com/keyaudit/keyaudit/verify"
@@ -99,11 +100,11 @@ func runVerify(c *cobra.Command, e *env, o *verifyOptions, paths []string) error
 			continue
 		}
 		var found []string
-		if sig := filepath.Join(p, collectSignaturesName); fileExists(sig) && !slices.Contains(o.signatures, sig) {
+		if sig := filepath.Join(p, layout.SignaturesName); fileExists(sig) && !slices.Contains(o.signatures, sig) {
 			o.signatures = append(o.signatures, sig)
 			found = append(found, sig)
 		}
-		keys, _ := filepath.Glob(filepath.Join(p, collectPublicKeysGlob))
+		keys, _ := filepath.Glob(filepath.Join(p, layout.PublicKeysGlob))
 		for _, k := range keys {
 			if !slices.Contains(o.publicKeys, k) {
 				o.publicKeys = append(o.publicKeys, k)
@@ -224,14 +225,6 @@ func statusColorize(col, val string) string {
 	}
 	return code + val + "\x1b[0m"
 }
-
-// The files keyaudit collect writes beside the logs (collect.SignaturesName
-// and collect.PublicKeysPrefix; named here so that verify does not link the
-// AWS SDK).
-const (
-	collectSignaturesName = "collect-digest-signatures.json"
-	collectPublicKeysGlob = "collect-public-keys-*.json"
-)
 
 func fileExists(p string) bool {
 	fi, err := os.Stat(p)

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/keyaudit/keyaudit/analyze/keyid"
 )
 
 // Sentinel causes of a ParseError.
@@ -130,7 +132,7 @@ func Parse(data []byte) (*Digest, error) {
 	if d.AccountID, err = required("awsAccountId", raw.AWSAccountID); err != nil {
 		return nil, err
 	}
-	if !isAccountID(d.AccountID) {
+	if !keyid.IsAccountID(d.AccountID) {
 		return nil, invalid("awsAccountId", "want 12 digits, got %q", clip(d.AccountID))
 	}
 	if d.StartTime, err = requiredTime("digestStartTime", raw.DigestStartTime); err != nil {
@@ -288,18 +290,6 @@ func isHex(s string, n int) bool {
 func lowerHex(s string) string {
 	b, _ := hex.DecodeString(s)
 	return hex.EncodeToString(b)
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // clip shortens a value quoted in an error.

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/keyaudit/keyaudit/analyze/keyid"
 )
 
 // Kind is what a key names.
@@ -175,7 +177,7 @@ func locate(segs []string) (awsLogs, account int) {
 		if strings.HasPrefix(segs[a], "o-") && a+2 < len(segs) {
 			a++
 		}
-		if isAccountID(segs[a]) && a+1 < len(segs) && (segs[a+1] == "CloudTrail" || segs[a+1] == "CloudTrail-Digest") {
+		if keyid.IsAccountID(segs[a]) && a+1 < len(segs) && (segs[a+1] == "CloudTrail" || segs[a+1] == "CloudTrail-Digest") {
 			return i, a
 		}
 	}
