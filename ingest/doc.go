@@ -74,4 +74,13 @@
 // 16 MiB is inflated in a goroutine of its own (readAhead), and a JSON-lines
 // file over 32 MiB is decoded by several decoders at once, a block of lines
 // each (linesParallel), with the same rows, counts and errors.
+//
+// # Hashing
+//
+// With Options.HashFiles, the files it names are hashed in the same pass
+// (Result.FileHashes): SHA-256 over the decompressed bytes of the first gzip
+// member, as CloudTrail's digests hash a log file, with the bytes after it
+// counted (they are still read as part of the file). A file the parser stops
+// in early (skipped after sniffing, a syntax error) is read to the end of
+// its first member for its hash. Without HashFiles no hasher is set up.
 package ingest

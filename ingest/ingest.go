@@ -41,6 +41,11 @@ type Options struct {
 	// every record, for callers that never read them: the raw JSON
 	// columns are the widest. Events are still validated in full.
 	OmitColumns []int
+	// HashFiles, when set, says which files (by path as walked; never
+	// standard input) to hash while they are read, for Result.FileHashes:
+	// the SHA-256 of the bytes parsed, as a CloudTrail digest hashes a log
+	// file (see FileHash). Nil: nothing is hashed, at no cost.
+	HashFiles func(path string) bool
 }
 
 // Progress is reported while a Run reads.
@@ -115,6 +120,7 @@ type Result struct {
 	Stats      map[Kind]*Counts
 	Errors     []*InputError
 	Skipped    []SkippedFile
+	FileHashes []FileHash // with Options.HashFiles: one per file it chose, by path
 }
 
 // ErrorCount is the number of input problems: every listed error, plus

@@ -201,7 +201,9 @@ func merge(wk *walker, workers []*worker) *Result {
 		res.Skipped = append(res.Skipped, w.skipped...)
 		reports = append(reports, w.reports...)
 		res.KeyIDs = append(res.KeyIDs, w.keyIDs...)
+		res.FileHashes = append(res.FileHashes, w.hashes...)
 	}
+	slices.SortFunc(res.FileHashes, func(a, b FileHash) int { return cmp.Compare(a.Path, b.Path) })
 	slices.Sort(res.KeyIDs)
 	res.KeyIDs = slices.Compact(res.KeyIDs)
 	slices.SortStableFunc(res.Errors, func(a, b *InputError) int {

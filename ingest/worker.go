@@ -62,6 +62,9 @@ type worker struct {
 	compR    bytes.Reader // over comp
 	ahead    readAhead    // inflates a large gzip file beside its decoding
 	lim      limitReader
+	hash     hasher     // with Options.HashFiles
+	hashes   []FileHash // of the files read so far
+	used     int64      // events used so far (for FileHash.Events)
 	buf      []byte
 	line     []byte
 
@@ -190,7 +193,7 @@ func (w *worker) run(jobs <-chan job) error {
 
 // file reads one file. Problems with the file go to w.errs; the returned
 // error is fatal.
-func (w *worker) file(j job) error {
+func (w *worker) file(j job) (fatal error) {
 	w.cur, w.fileErrs, w.moreErrs = j.path, 0, 0
 	w.curOrd, w.curKind = j.ord, KindUnknown
 	defer func() {
@@ -206,6 +209,7 @@ func (w *worker) file(j job) error {
 		}
 	}()
 	var in io.Reader
+	var file *os.File
 	size := int64(-1) // of a regular file
 	if j.stdin {
 		in = os.Stdin
@@ -222,7 +226,7 @@ func (w *worker) file(j job) error {
 			return nil
 		}
 		defer f.Close()
-		in = f
+		in, file = f, f
 		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 			size = st.Size()
 		}
@@ -230,6 +234,7 @@ func (w *worker) file(j job) error {
 	w.fileR.Reset(in)
 	defer w.fileR.Reset(nil)
 	var body io.Reader = w.fileR
+	hashing := !j.stdin && w.opts.HashFiles != nil && w.opts.HashFiles(j.path)
 	compressed := false
 	if magic, _ := w.fileR.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		compressed = true
@@ -237,6 +242,7 @@ func (w *worker) file(j job) error {
 		if size >= 0 && size <= wholeGzipMax {
 			var err error
 			if w.comp, err = readFull(w.comp[:0], w.fileR); err != nil {
+				w.hashFailed(hashing, err)
 				w.readFailed(KindUnknown, err, false)
 				return nil
 			}
@@ -251,6 +257,7 @@ func (w *worker) file(j job) error {
 			err = w.gz.Reset(src)
 		}
 		if err != nil {
+			w.hashFailed(hashing, err)
 			c := w.count(KindUnknown)
 			c.Files++
 			c.FilesFailed++
@@ -258,17 +265,33 @@ func (w *worker) file(j job) error {
 			return nil
 		}
 		body = w.gz
+		if hashing {
+			w.gz.Multistream(false)
+			w.hash.reset(j.path, w.gz, w.gz, src, file, size)
+			body = &w.hash
+		}
 		if size > readAheadMin {
 			// A large file is inflated in a goroutine of its own, so a
 			// single big file is not held to one core.
-			w.ahead.Start(w.gz)
+			w.ahead.Start(body)
 			defer w.ahead.Stop()
 			body = &w.ahead
 		}
+	} else if hashing {
+		w.hash.reset(j.path, w.fileR, nil, nil, nil, size)
+		body = &w.hash
 	}
 	w.lim = limitReader{r: body, max: w.opts.MaxFileBytes, read: w.bytes}
 	w.bodyR.Reset(&w.lim)
 	defer w.bodyR.Reset(nil)
+	if hashing {
+		used := w.used
+		defer func() {
+			if fatal == nil {
+				w.finishHash(w.used - used)
+			}
+		}()
+	}
 
 	head, peekErr := w.bodyR.Peek(sniffBytes)
 	head = cloudtrail.TrimBOM(head)
@@ -424,6 +447,7 @@ func (w *worker) addDecoderStats(c *Counts, d *cloudtrail.Decoder, before cloudt
 	c.Rejected += s.Rejected - before.Rejected
 	c.Duplicate += s.Duplicate - before.Duplicate
 	w.nevents.Add(s.Used - before.Used)
+	w.used += s.Used - before.Used
 }
 
 // isJSONLines reports whether the file starts with a line holding one

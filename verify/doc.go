@@ -49,6 +49,10 @@
 // starts, in a gap, during missing digests, after the newest digest copied,
 // or in an account or region with no digests.
 //
+// A caller that already read the logs (keyaudit audit --verify, through
+// ingest.Options.HashFiles) gives their hashes in Options.Hashes, and those
+// logs are not read again; Result.LogsRead counts the logs hashed here.
+//
 // Files are read in parallel (Options.Workers); rows are sorted, so the
 // output does not depend on it. Run reads no clock.
 package verify

@@ -118,6 +118,26 @@ func readGzip(path string, keep bool, max int64) content {
 	return c
 }
 
+// hashed is the content of a log hashed by the ingest, in the terms of
+// readGzip. The wording of an unreadable gzip stream's error may differ
+// from readGzip's (another inflater read it); its status does not.
+func hashed(fh ingest.FileHash, max int64) content {
+	var c content
+	switch {
+	case !fh.Gzip && fh.Size == 0:
+		c.err = fmt.Errorf("not gzip: %v", io.EOF)
+	case !fh.Gzip:
+		c.err = fmt.Errorf("not gzip: %v", gzip.ErrHeader)
+	case errors.Is(fh.Err, ingest.ErrTooBig):
+		c.err = fmt.Errorf("%w (%d bytes)", errTooLarge, max)
+	case fh.Err != nil:
+		c.err = fmt.Errorf("gzip: %v", unwrapPath(fh.Err))
+	default:
+		c.sum, c.trailing, c.second = fh.SHA256, fh.TrailingBytes, fh.TrailingGzip
+	}
+	return c
+}
+
 // unwrapPath drops the path of an *fs.PathError: rows name the file.
 func unwrapPath(err error) error {
 	var pe *fs.PathError

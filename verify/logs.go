@@ -33,8 +33,17 @@ func (v *run) checkLogs(ctx context.Context, logs []*localFile) error {
 		}
 	}
 	sums := make([]content, len(toHash))
-	if err := parallel(ctx, len(toHash), v.opts.Workers, func(i int) {
-		sums[i] = readGzip(toHash[i].path, false, v.opts.MaxFileBytes)
+	var reread []int
+	for i, f := range toHash {
+		if fh, ok := v.opts.Hashes[f.path]; ok {
+			sums[i] = hashed(fh, v.opts.MaxFileBytes)
+		} else {
+			reread = append(reread, i)
+		}
+	}
+	v.res.LogsRead = len(reread)
+	if err := parallel(ctx, len(reread), v.opts.Workers, func(i int) {
+		sums[reread[i]] = readGzip(toHash[reread[i]].path, false, v.opts.MaxFileBytes)
 	}); err != nil {
 		return err
 	}

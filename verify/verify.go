@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyaudit/keyaudit/ingest"
 	"github.com/keyaudit/keyaudit/verify/digest"
 )
 
@@ -26,6 +27,11 @@ type Options struct {
 	// MaxFileBytes stops hashing a log that decompresses to more (a gzip
 	// bomb); such a file is invalid-format. 0 means DefaultMaxFileBytes.
 	MaxFileBytes int64
+	// Hashes are log hashes taken by a reader that already read the logs
+	// (ingest.Options.HashFiles), by path as walked: a log found here is
+	// not read again. Logs missing from it are read as without it. Digests
+	// are always read here.
+	Hashes map[string]ingest.FileHash
 }
 
 // Row is the verdict on one file: a digest or log found in PATH, or one
@@ -117,6 +123,7 @@ type Result struct {
 	Ignored  int      // files under PATH that are not CloudTrail logs or digests
 	Warnings []string // inputs that could not be used (a saved signature matching no chain head)
 	Signed   bool     // public keys were given
+	LogsRead int      // logs hashed by reading them here, not found in Options.Hashes
 }
 
 // Tampered says whether any row is neither valid nor consistent.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ type auditOptions struct {
 	ignore    string
 	failOn    string
 	cfg       analyze.Config
+	verify    auditVerify // --verify and its flags (audit_verify.go)
 }
 
 // sinkFunc adapts an Add(rec) method to ingest.EventSink.
@@ -54,6 +56,7 @@ last rotation. Inactive keys get no stale/unused finding.
 	}
 	o.in.register(c)
 	o.out.register(c, "table")
+	o.verify.register(c)
 	fs := c.Flags()
 	fs.StringVar(&o.asOf, "as-of", "", "compute every age against this time: YYYY-MM-DD (midnight UTC) or RFC 3339 (default: now)")
 	fs.Var(daysValue{&o.cfg.MaxKeyAge}, "max-key-age", "stale-key: flag active keys last rotated more than this long ago (CIS 1.14)")
@@ -89,9 +92,13 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	if err := o.out.check(e); err != nil {
 		return err
 	}
-	if err := o.in.protect(paths, o.out.output); err != nil {
+	if err := o.verify.check(e, &o.in, paths); err != nil {
 		return err
 	}
+	if err := o.in.protect(append(slices.Clone(paths), o.verify.inputs()...), o.out.output, o.verify.output); err != nil {
+		return err
+	}
+	o.in.hashFiles = o.verify.hashFiles()
 	var sups []analyze.Suppression
 	if o.ignore != "" {
 		f, err := os.Open(o.ignore)
@@ -116,6 +123,10 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 		return err
 	}
 	warnPartialCollections(e.stderr, paths)
+	ev, err := o.verify.run(c.Context(), e, o.in.guard, paths, res)
+	if err != nil {
+		return err
+	}
 	if len(res.Reports) == 0 && inv.Events() == 0 {
 		return &exitError{code: exitUsage, err: fmt.Errorf("no credential report or CloudTrail event found in %s: nothing to audit", strings.Join(paths, " "))}
 	}
@@ -125,11 +136,11 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	supStats := analyze.ApplySuppressions(cfg, findings, sups)
 	sr := sess.Finish()
 
-	rec := analyze.FindingsRecord(mem, findings)
+	rec, schema := ev.findingsRecord(mem, findings)
 	defer rec.Release()
-	topts := auditTable
+	topts := ev.table(auditTable)
 	topts.Color = e.colorTable(o.out.output)
-	if err := writeOutput(e, &o.out, o.in.guard, analyze.FindingSchema, []arrow.Record{rec}, topts); err != nil {
+	if err := writeOutput(e, &o.out, o.in.guard, schema, []arrow.Record{rec}, topts); err != nil {
 		return err
 	}
 	// The summary goes under the table, or to stderr when stdout carries data.
@@ -139,6 +150,7 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	}
 	if !o.in.quiet || sw == e.stdout {
 		printAuditSummary(sw, res.Reports, len(ki.Accounts), findings, supStats, sr, cfg)
+		ev.writeSummary(sw)
 	}
 	for _, u := range supStats.Expired {
 		fmt.Fprintf(e.stderr, "keyaudit: suppression %s expired on %s and no longer mutes (%s)\n",
@@ -146,6 +158,9 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	}
 	for _, u := range supStats.Unused {
 		fmt.Fprintf(e.stderr, "keyaudit: suppression %s matched no finding\n", u.Where())
+	}
+	if o.verify.tampered(ev) {
+		return &exitError{code: exitFindings}
 	}
 	if o.failOn != "" {
 		for _, f := range findings {

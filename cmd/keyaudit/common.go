@@ -33,7 +33,8 @@ type inputFlags struct {
 	maxFileSize string
 	noDedup     bool
 	dedupMemory string
-	keepRaw     bool // export writes every column; otherwise only those the sinks read are kept
+	keepRaw     bool                   // export writes every column; otherwise only those the sinks read are kept
+	hashFiles   func(path string) bool // ingest.Options.HashFiles (audit --verify)
 
 	guard *report.InputSet // every input file of this run, set by protect
 }
@@ -294,6 +295,7 @@ func readInputs(ctx context.Context, e *env, f *inputFlags, mem memory.Allocator
 		return nil, err
 	}
 	opts := ingest.Options{Mem: mem, Workers: f.workers, MaxFileBytes: maxFile, NoDedup: f.noDedup, DedupMemory: dedupMem, Stdin: e.stdin}
+	opts.HashFiles = f.hashFiles
 	if !f.keepRaw {
 		opts.OmitColumns = omitFor(sinks)
 	}

@@ -94,27 +94,7 @@ func runVerify(c *cobra.Command, e *env, o *verifyOptions, paths []string) error
 	if err := o.out.check(e); err != nil {
 		return err
 	}
-	// What keyaudit collect saved beside the logs is used without flags.
-	for _, p := range paths {
-		if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
-			continue
-		}
-		var found []string
-		if sig := filepath.Join(p, layout.SignaturesName); fileExists(sig) && !slices.Contains(o.signatures, sig) {
-			o.signatures = append(o.signatures, sig)
-			found = append(found, sig)
-		}
-		keys, _ := filepath.Glob(filepath.Join(p, layout.PublicKeysGlob))
-		for _, k := range keys {
-			if !slices.Contains(o.publicKeys, k) {
-				o.publicKeys = append(o.publicKeys, k)
-				found = append(found, k)
-			}
-		}
-		if len(found) > 0 && !o.in.quiet {
-			fmt.Fprintf(e.stderr, "verify: using what keyaudit collect saved: %s\n", termtext.Escape(strings.Join(found, ", ")))
-		}
-	}
+	useCollected(e, o.in.quiet, paths, &o.publicKeys, &o.signatures)
 	inputs := append(append(append([]string{}, paths...), o.publicKeys...), o.signatures...)
 	if err := o.in.protect(inputs, o.out.output); err != nil {
 		return err
@@ -127,17 +107,8 @@ func runVerify(c *cobra.Command, e *env, o *verifyOptions, paths []string) error
 	if opts.Keys, err = loadPublicKeys(e.stderr, o.publicKeys); err != nil {
 		return err
 	}
-	if len(o.signatures) > 0 {
-		opts.Saved = &digest.Saved{}
-		for _, f := range o.signatures {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				return usageErr("--signatures %s: %v", f, unwrapPathErr(err))
-			}
-			if err := opts.Saved.ParseSignatures(b); err != nil {
-				return usageErr("--signatures %s: %v", f, err)
-			}
-		}
+	if opts.Saved, err = loadSignatures(o.signatures); err != nil {
+		return err
 	}
 	res, err := verify.Run(c.Context(), paths, opts)
 	if err != nil {
@@ -171,6 +142,49 @@ func runVerify(c *cobra.Command, e *env, o *verifyOptions, paths []string) error
 		return &exitError{code: exitFindings}
 	}
 	return nil
+}
+
+// useCollected adds to the keys and signatures what keyaudit collect saved
+// in the folders among paths, so that they are used without flags.
+func useCollected(e *env, quiet bool, paths []string, publicKeys, signatures *[]string) {
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
+			continue
+		}
+		var found []string
+		if sig := filepath.Join(p, layout.SignaturesName); fileExists(sig) && !slices.Contains(*signatures, sig) {
+			*signatures = append(*signatures, sig)
+			found = append(found, sig)
+		}
+		keys, _ := filepath.Glob(filepath.Join(p, layout.PublicKeysGlob))
+		for _, k := range keys {
+			if !slices.Contains(*publicKeys, k) {
+				*publicKeys = append(*publicKeys, k)
+				found = append(found, k)
+			}
+		}
+		if len(found) > 0 && !quiet {
+			fmt.Fprintf(e.stderr, "verify: using what keyaudit collect saved: %s\n", termtext.Escape(strings.Join(found, ", ")))
+		}
+	}
+}
+
+// loadSignatures reads every --signatures file; nil when none is given.
+func loadSignatures(files []string) (*digest.Saved, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	saved := &digest.Saved{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, usageErr("--signatures %s: %v", f, unwrapPathErr(err))
+		}
+		if err := saved.ParseSignatures(b); err != nil {
+			return nil, usageErr("--signatures %s: %v", f, err)
+		}
+	}
+	return saved, nil
 }
 
 // loadPublicKeys reads every --public-keys file; nil when none is given.
