@@ -154,15 +154,15 @@ func TestTrailResume(t *testing.T) {
 	for _, ob := range m.Objects {
 		bytes += ob.Size
 	}
-	if calls == 0 || last.ObjectsDone != 54 || last.ObjectsQueued != 54 || last.BytesDone != bytes || last.BytesQueued != bytes ||
+	if calls == 0 || last.ObjectsDone != 56 || last.ObjectsQueued != 56 || last.BytesDone != bytes || last.BytesQueued != bytes ||
 		last.AccountsDone != last.AccountsTotal || last.AccountsTotal == 0 {
-		t.Errorf("last progress %+v after %d calls, want 54 objects and %d bytes done, every account", last, calls, bytes)
+		t.Errorf("last progress %+v after %d calls, want 56 objects and %d bytes done, every account", last, calls, bytes)
 	}
 	o.Progress = nil
 	// October files of the three regions: 25 + 5 + 23 (the September file
-	// of the sandbox is outside the window) and one digest.
-	if got := len(m.Objects); got != 54 {
-		t.Errorf("%d objects, want 54", got)
+	// of the sandbox is outside the window) and prod's three digests.
+	if got := len(m.Objects); got != 56 {
+		t.Errorf("%d objects, want 56", got)
 	}
 	var fetched, throttles int64
 	for _, a := range m.Accounts {
@@ -171,8 +171,8 @@ func TestTrailResume(t *testing.T) {
 			throttles += r.Throttles
 		}
 	}
-	if fetched != 54 || throttles != 2 {
-		t.Errorf("fetched %d throttles %d, want 54 and 2 (SlowDown)", fetched, throttles)
+	if fetched != 56 || throttles != 2 {
+		t.Errorf("fetched %d throttles %d, want 56 and 2 (SlowDown)", fetched, throttles)
 	}
 	if _, err := os.Stat(filepath.Join(out, S3Dir, bucket, "trail/AWSLogs", demoOrg, sandbox, "CloudTrail/us-east-1/2026/09/10")); err == nil {
 		t.Error("a file before the window was fetched")
@@ -181,11 +181,11 @@ func TestTrailResume(t *testing.T) {
 		t.Errorf("%d ListObjectsV2 calls: pages of 2 keys not followed?", got)
 	}
 	sigs := readSignatures(out)
-	if len(sigs) != 1 {
+	if len(sigs) != 3 {
 		t.Fatalf("signatures %v", sigs)
 	}
 	for p, s := range sigs {
-		if !strings.Contains(p, "CloudTrail-Digest/us-east-1/2026/10/31/") || s.Signature != demoSign || s.Algorithm != "SHA256withRSA" {
+		if !strings.Contains(p, "CloudTrail-Digest/us-east-1/2026/1") || s.Signature != demoSign || s.Algorithm != "SHA256withRSA" {
 			t.Errorf("signature %s %+v", p, s)
 		}
 	}
@@ -201,10 +201,10 @@ func TestTrailResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.Calls("s3.GetObject") - before; got != 0 || len(m2.Objects) != 54 {
+	if got := srv.Calls("s3.GetObject") - before; got != 0 || len(m2.Objects) != 56 {
 		t.Errorf("second run fetched %d objects (want 0), manifest has %d", got, len(m2.Objects))
 	}
-	if len(readSignatures(out)) != 1 {
+	if len(readSignatures(out)) != 3 {
 		t.Error("second run lost the digest signature")
 	}
 

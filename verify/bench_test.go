@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/keyaudit/keyaudit/verify/digest"
-	"github.com/keyaudit/keyaudit/verify/internal/digestgen"
+	"github.com/keyaudit/keyaudit/internal/digestgen"
 )
 
 // BenchmarkRun verifies ten days of one region (240 signed digests, 2,400

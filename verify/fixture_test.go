@@ -10,7 +10,7 @@ import (
 
 	"github.com/keyaudit/keyaudit/internal/golden"
 	"github.com/keyaudit/keyaudit/verify/digest"
-	"github.com/keyaudit/keyaudit/verify/internal/digestgen"
+	"github.com/keyaudit/keyaudit/internal/digestgen"
 )
 
 // fixtureDir is the signed bucket copy of the README example and of

@@ -11,7 +11,7 @@ import (
 
 	"github.com/keyaudit/keyaudit/ingest"
 	"github.com/keyaudit/keyaudit/verify/digest"
-	"github.com/keyaudit/keyaudit/verify/internal/digestgen"
+	"github.com/keyaudit/keyaudit/internal/digestgen"
 )
 
 // ingestHashes reads paths with the ingest, hashing every CloudTrail log

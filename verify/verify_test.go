@@ -14,7 +14,7 @@ import (
 
 	"github.com/keyaudit/keyaudit/report"
 	"github.com/keyaudit/keyaudit/verify/digest"
-	"github.com/keyaudit/keyaudit/verify/internal/digestgen"
+	"github.com/keyaudit/keyaudit/internal/digestgen"
 )
 
 var (

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyaudit/keyaudit/collect/layout"
+	"github.com/keyaudit/keyaudit/ingest"
 	"github.com/keyaudit/keyaudit/internal/termtext"
 	"github.com/keyaudit/keyaudit/report"
 	"github.com/keyaudit/keyaudit/verify"
@@ -144,28 +146,23 @@ func runVerify(c *cobra.Command, e *env, o *verifyOptions, paths []string) error
 	return nil
 }
 
-// useCollected adds to the keys and signatures what keyaudit collect saved
-// in the folders among paths, so that they are used without flags.
+// useCollected adds to publicKeys and signatures the files keyaudit
+// collect saved anywhere under paths (collect-digest-signatures.json,
+// collect-public-keys-REGION.json), and says which on stderr.
 func useCollected(e *env, quiet bool, paths []string, publicKeys, signatures *[]string) {
-	for _, p := range paths {
-		if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
-			continue
+	var found []string
+	ingest.VisitFiles(paths, func(p string, _ fs.FileInfo) {
+		switch base := filepath.Base(p); {
+		case base == layout.SignaturesName && !slices.Contains(*signatures, p):
+			*signatures = append(*signatures, p)
+			found = append(found, p)
+		case layout.IsPublicKeysFile(base) && !slices.Contains(*publicKeys, p):
+			*publicKeys = append(*publicKeys, p)
+			found = append(found, p)
 		}
-		var found []string
-		if sig := filepath.Join(p, layout.SignaturesName); fileExists(sig) && !slices.Contains(*signatures, sig) {
-			*signatures = append(*signatures, sig)
-			found = append(found, sig)
-		}
-		keys, _ := filepath.Glob(filepath.Join(p, layout.PublicKeysGlob))
-		for _, k := range keys {
-			if !slices.Contains(*publicKeys, k) {
-				*publicKeys = append(*publicKeys, k)
-				found = append(found, k)
-			}
-		}
-		if len(found) > 0 && !quiet {
-			fmt.Fprintf(e.stderr, "verify: using what keyaudit collect saved: %s\n", termtext.Escape(strings.Join(found, ", ")))
-		}
+	})
+	if len(found) > 0 && !quiet {
+		fmt.Fprintf(e.stderr, "verify: using what keyaudit collect saved: %s\n", termtext.Escape(strings.Join(found, ", ")))
 	}
 }
 
@@ -238,9 +235,4 @@ func statusColorize(col, val string) string {
 		code = "\x1b[33m"
 	}
 	return code + val + "\x1b[0m"
-}
-
-func fileExists(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular()
 }

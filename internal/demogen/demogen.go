@@ -289,6 +289,7 @@ func Write(dir string) error {
 		}
 		return a.day < b.day
 	})
+	var chained []byte // the log file the digest chain lists
 	for _, k := range keys {
 		recs := files[k]
 		// newest first: delivery order is not time order
@@ -296,15 +297,15 @@ func Write(dir string) error {
 		y, m, d := k.day[:4], k.day[5:7], k.day[8:10]
 		name := fmt.Sprintf("%s_CloudTrail_%s_%s%s%sT2355Z_demo%s.json.gz", k.account, k.region, y, m, d, k.region[len(k.region)-1:])
 		path := filepath.Join(dir, "AWSLogs", OrgID, k.account, "CloudTrail", k.region, y, m, d, name)
-		if err := writeGzipJSON(path, ev{"Records": recs}); err != nil {
+		raw, err := writeJSON(path, ev{"Records": recs}, true)
+		if err != nil {
 			return err
 		}
+		if k.account == Prod && k.region == "us-east-1" && k.day == chainDay {
+			chained = raw
+		}
 	}
-	// A digest file, which readers must skip.
-	digest := ev{"awsAccountId": Prod, "digestStartTime": "2026-10-31T00:00:00Z", "digestEndTime": "2026-10-31T01:00:00Z",
-		"digestS3Bucket": "org-trail", "logFiles": []any{}, "digestSignatureAlgorithm": "SHA256withRSA"}
-	if err := writeGzipJSON(filepath.Join(dir, "AWSLogs", OrgID, Prod, "CloudTrail-Digest", "us-east-1", "2026", "10", "31",
-		Prod+"_CloudTrail-Digest_us-east-1_org-trail_us-east-1_20261031T010000Z.json.gz"), digest); err != nil {
+	if err := writeDigestChain(dir, chained); err != nil {
 		return err
 	}
 	// An analyst's lookup-events export of the sandbox that overlaps the S3
@@ -320,7 +321,7 @@ func Write(dir string) error {
 				"EventSource": p.e["eventSource"], "CloudTrailEvent": string(inner)})
 		}
 	}
-	if err := writeJSON(filepath.Join(dir, "exports", "sandbox-lookup-events.json"), ev{"Events": lookup}, false); err != nil {
+	if _, err := writeJSON(filepath.Join(dir, "exports", "sandbox-lookup-events.json"), ev{"Events": lookup}, false); err != nil {
 		return err
 	}
 	// A SIEM's JSON-lines export of dev's events, overlapping the S3 files too.
@@ -338,14 +339,16 @@ func Write(dir string) error {
 	return os.WriteFile(filepath.Join(dir, "exports", "dev-siem-export.jsonl"), lines.Bytes(), 0o644)
 }
 
-func writeJSON(path string, v any, gz bool) error {
+// writeJSON writes v as JSON (gzipped when gz) and returns the JSON.
+func writeJSON(path string, v any, gz bool) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return err
+		return nil, err
 	}
-	data := buf.Bytes()
+	raw := buf.Bytes()
+	data := raw
 	if gz {
 		var z bytes.Buffer
 		w, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
@@ -354,9 +357,12 @@ func writeJSON(path string, v any, gz bool) error {
 		data = z.Bytes()
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+		return nil, err
 	}
-	return os.WriteFile(path, data, 0o644)
+	return raw, os.WriteFile(path, data, 0o644)
 }
 
-func writeGzipJSON(path string, v any) error { return writeJSON(path, v, true) }
+func writeGzipJSON(path string, v any) error {
+	_, err := writeJSON(path, v, true)
+	return err
+}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/keyaudit/keyaudit/verify/digest"
-	"github.com/keyaudit/keyaudit/verify/internal/digestgen"
+	"github.com/keyaudit/keyaudit/internal/digestgen"
 )
 
 var (
