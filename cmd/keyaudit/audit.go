@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,8 @@ type auditOptions struct {
 	skipRules []string
 	ignore    string
 	failOn    string
+	baseline  string
+	failOnNew string
 	cfg       analyze.Config
 }
 
@@ -49,7 +52,8 @@ last rotation. Inactive keys get no stale/unused finding.
 		Example: `  keyaudit audit --as-of 2026-11-01 reports/
   keyaudit audit -f csv -o findings.csv reports/*.csv
   keyaudit audit -f parquet -o findings.parquet reports/ AWSLogs/
-  keyaudit audit --fail-on high --ignore suppressions.json reports/`,
+  keyaudit audit --fail-on high --ignore suppressions.json reports/
+  keyaudit audit -f json -o today.json --baseline yesterday.json --fail-on-new high reports/ AWSLogs/`,
 		RunE: func(c *cobra.Command, args []string) error { return runAudit(c, e, o, args) },
 	}
 	o.in.register(c)
@@ -62,6 +66,8 @@ last rotation. Inactive keys get no stale/unused finding.
 	fs.StringSliceVar(&o.skipRules, "skip-rule", nil, "switch a rule off (repeatable or comma-separated)")
 	fs.StringVar(&o.ignore, "ignore", "", "mute findings listed in suppression `FILE` (see README: Suppressions); muted findings stay listed, the table marks their severity \"(muted)\"")
 	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when an unmuted finding has at least this `SEVERITY` (info, low, medium, high, critical)")
+	fs.StringVar(&o.baseline, "baseline", "", "compare with a previous run's findings in `FILE` (its -f json, ndjson or parquet output): adds the columns status (new, unchanged, resolved) and first_seen, and lists resolved findings")
+	fs.StringVar(&o.failOnNew, "fail-on-new", "", "with --baseline: exit 1 when a new unmuted finding has at least this `SEVERITY`")
 	return c
 }
 
@@ -86,11 +92,31 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 			return usageErr("--fail-on: %v", err)
 		}
 	}
+	var failOnNew analyze.Severity
+	if o.failOnNew != "" {
+		if o.baseline == "" {
+			return usageErr("--fail-on-new needs --baseline FILE: new is relative to a previous run")
+		}
+		if failOnNew, err = analyze.ParseSeverity(o.failOnNew); err != nil {
+			return usageErr("--fail-on-new: %v", err)
+		}
+	}
 	if err := o.out.check(e); err != nil {
 		return err
 	}
-	if err := o.in.protect(paths, o.out.output); err != nil {
+	inputs := paths
+	if o.baseline != "" {
+		inputs = append(slices.Clip(paths), o.baseline)
+	}
+	if err := o.in.protect(inputs, o.out.output); err != nil {
 		return err
+	}
+	mem := memory.DefaultAllocator
+	var base []analyze.Finding
+	if o.baseline != "" {
+		if base, err = loadBaseline(mem, o.baseline); err != nil {
+			return err
+		}
 	}
 	var sups []analyze.Suppression
 	if o.ignore != "" {
@@ -108,7 +134,6 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 		}
 	}
 
-	mem := memory.DefaultAllocator
 	inv := inventory.New()
 	sess := sessions.New()
 	res, err := readInputs(c.Context(), e, &o.in, mem, paths, reads(inventory.Columns(), inv.Add), reads(sessions.Columns(), sess.Add))
@@ -125,11 +150,17 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	supStats := analyze.ApplySuppressions(cfg, findings, sups)
 	sr := sess.Finish()
 
-	rec := analyze.FindingsRecord(mem, findings)
+	rec, schema, topts := analyze.FindingsRecord(mem, findings), analyze.FindingSchema, auditTable
+	var counts *analyze.BaselineCounts
+	if o.baseline != "" {
+		var c analyze.BaselineCounts
+		findings, c = analyze.CompareBaseline(findings, base, cfg.AsOf)
+		rec.Release()
+		rec, schema, topts, counts = analyze.FindingsBaselineRecord(mem, findings), analyze.FindingBaselineSchema, auditBaselineTable, &c
+	}
 	defer rec.Release()
-	topts := auditTable
 	topts.Color = e.colorTable(o.out.output)
-	if err := writeOutput(e, &o.out, o.in.guard, analyze.FindingSchema, []arrow.Record{rec}, topts); err != nil {
+	if err := writeOutput(e, &o.out, o.in.guard, schema, []arrow.Record{rec}, topts); err != nil {
 		return err
 	}
 	// The summary goes under the table, or to stderr when stdout carries data.
@@ -139,6 +170,9 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	}
 	if !o.in.quiet || sw == e.stdout {
 		printAuditSummary(sw, res.Reports, len(ki.Accounts), findings, supStats, sr, cfg)
+		if counts != nil {
+			fmt.Fprintf(sw, "baseline: %d new, %d unchanged, %d resolved (compared with %s)\n", counts.New, counts.Unchanged, counts.Resolved, o.baseline)
+		}
 	}
 	for _, u := range supStats.Expired {
 		fmt.Fprintf(e.stderr, "keyaudit: suppression %s expired on %s and no longer mutes (%s)\n",
@@ -147,11 +181,13 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	for _, u := range supStats.Unused {
 		fmt.Fprintf(e.stderr, "keyaudit: suppression %s matched no finding\n", u.Where())
 	}
-	if o.failOn != "" {
-		for _, f := range findings {
-			if !f.Muted && f.Severity >= failOn {
-				return &exitError{code: exitFindings}
-			}
+	for _, f := range findings {
+		switch {
+		case f.Muted || f.Status == analyze.StatusResolved:
+		case o.failOn != "" && f.Severity >= failOn:
+			return &exitError{code: exitFindings}
+		case o.failOnNew != "" && f.Status == analyze.StatusNew && f.Severity >= failOnNew:
+			return &exitError{code: exitFindings}
 		}
 	}
 	return nil
@@ -175,6 +211,9 @@ func printAuditSummary(w io.Writer, reps []*credreport.Report, accounts int, fs 
 	bySev := map[analyze.Severity]int{}
 	muted := 0
 	for _, f := range fs {
+		if f.Status == analyze.StatusResolved {
+			continue // not found this run
+		}
 		if f.Muted {
 			muted++
 			continue
