@@ -14,8 +14,10 @@ import (
 
 	"github.com/keyaudit/keyaudit/analyze"
 	"github.com/keyaudit/keyaudit/analyze/inventory"
+	"github.com/keyaudit/keyaudit/analyze/ocsf"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
+	"github.com/keyaudit/keyaudit/report"
 )
 
 type auditOptions struct {
@@ -57,6 +59,7 @@ last rotation. Inactive keys get no stale/unused finding.
 		RunE: func(c *cobra.Command, args []string) error { return runAudit(c, e, o, args) },
 	}
 	o.in.register(c)
+	o.out.events = true // -f ocsf
 	o.out.register(c, "table")
 	fs := c.Flags()
 	fs.StringVar(&o.asOf, "as-of", "", "compute every age against this time: YYYY-MM-DD (midnight UTC) or RFC 3339 (default: now)")
@@ -160,6 +163,11 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	}
 	defer rec.Release()
 	topts.Color = e.colorTable(o.out.output)
+	if o.out.format == report.FormatOCSF {
+		if topts.Events, err = ocsf.NewMapper(schema, ocsf.Options{ProductVersion: productVersion(), AsOf: cfg.AsOf, Rules: allRuleInfos()}); err != nil {
+			return err
+		}
+	}
 	if err := writeOutput(e, &o.out, o.in.guard, schema, []arrow.Record{rec}, topts); err != nil {
 		return err
 	}
