@@ -59,6 +59,11 @@ type Finding struct {
 	// Set by suppressions: a muted finding is still reported, marked.
 	Muted      bool
 	MuteReason string
+
+	// Set by CompareBaseline: StatusNew, StatusUnchanged or StatusResolved
+	// ("" without a baseline), and when the finding was first seen.
+	Status    string
+	FirstSeen time.Time
 }
 
 // Config holds what every rule may read. AsOf is the only clock: rules

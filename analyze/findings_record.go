@@ -12,7 +12,19 @@ import (
 // (sort first with SortFindings). It allocates from mem; the caller releases
 // the record. An empty fs gives a record with no rows.
 func FindingsRecord(mem memory.Allocator, fs []Finding) arrow.Record {
-	b := array.NewRecordBuilder(mem, FindingSchema)
+	return findingsRecord(mem, FindingSchema, fs)
+}
+
+// FindingsBaselineRecord is FindingsRecord with the columns of
+// FindingBaselineSchema: each finding's Status and FirstSeen (zero is null).
+// The caller releases the record.
+func FindingsBaselineRecord(mem memory.Allocator, fs []Finding) arrow.Record {
+	return findingsRecord(mem, FindingBaselineSchema, fs)
+}
+
+func findingsRecord(mem memory.Allocator, schema *arrow.Schema, fs []Finding) arrow.Record {
+	baseline := schema.NumFields() > FNumColumns
+	b := array.NewRecordBuilder(mem, schema)
 	defer b.Release()
 	b.Reserve(len(fs))
 	str := func(i int) *array.StringBuilder { return b.Field(i).(*array.StringBuilder) }
@@ -57,6 +69,10 @@ func FindingsRecord(mem memory.Allocator, fs []Finding) arrow.Record {
 		str(FIdxDetail).Append(f.Detail)
 		muted.Append(f.Muted)
 		optStr(FIdxMuteReason, f.MuteReason)
+		if baseline {
+			str(FIdxStatus).Append(f.Status)
+			ts(FIdxFirstSeen, f.FirstSeen)
+		}
 	}
 	return b.NewRecord()
 }

@@ -22,6 +22,10 @@ const (
 	FColDetail      = "detail"
 	FColMuted       = "muted"
 	FColMuteReason  = "mute_reason" // null unless muted
+
+	// Columns of FindingBaselineSchema only.
+	FColStatus    = "status"     // new, unchanged or resolved
+	FColFirstSeen = "first_seen" // null for a resolved finding the baseline has no date for
 )
 
 // Column indexes of FindingSchema.
@@ -41,6 +45,12 @@ const (
 	FIdxMuted
 	FIdxMuteReason
 	FNumColumns
+)
+
+// Column indexes of the columns FindingBaselineSchema adds.
+const (
+	FIdxStatus = FNumColumns + iota
+	FIdxFirstSeen
 )
 
 // FindingSchema is the schema of findings records (FindingsRecord): one
@@ -63,3 +73,11 @@ var FindingSchema = arrow.NewSchema([]arrow.Field{
 	{Name: FColMuted, Type: arrow.FixedWidthTypes.Boolean},
 	{Name: FColMuteReason, Type: arrow.BinaryTypes.String, Nullable: true},
 }, nil)
+
+// FindingBaselineSchema is FindingSchema followed by status and first_seen:
+// the findings of a run compared with a baseline (CompareBaseline,
+// FindingsBaselineRecord).
+var FindingBaselineSchema = arrow.NewSchema(append(FindingSchema.Fields(),
+	arrow.Field{Name: FColStatus, Type: arrow.BinaryTypes.String},
+	arrow.Field{Name: FColFirstSeen, Type: credreport.Timestamp, Nullable: true},
+), nil)

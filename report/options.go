@@ -19,6 +19,7 @@ const (
 	FormatJSON    = "json"
 	FormatNDJSON  = "ndjson"
 	FormatParquet = "parquet"
+	FormatOCSF    = "ocsf" // one OCSF event per row and line; needs Options.Events
 )
 
 // ErrUnknownFormat is the cause of the error NewWriter returns for a format
@@ -39,6 +40,13 @@ var ErrClosed = errors.New("writer is closed")
 // Formats returns the output format names NewWriter accepts, sorted.
 func Formats() []string {
 	return []string{FormatCSV, FormatJSON, FormatNDJSON, FormatParquet, FormatTable}
+}
+
+// EventFormats returns the event formats NewWriter also accepts, sorted:
+// they need Options.Events, which maps rows to events, so they are not
+// among Formats, which write any schema.
+func EventFormats() []string {
+	return []string{FormatOCSF}
 }
 
 // Options tune a Writer. The zero value writes every column with defaults.
@@ -100,6 +108,10 @@ type Options struct {
 	// Compression is the Parquet codec, one of Compressions(): "" means
 	// CompressionSnappy. Parquet format only.
 	Compression string
+
+	// Events maps rows to the JSON objects of FormatOCSF, whose fields mean
+	// something report does not know. Event formats only.
+	Events EventMapper
 }
 
 // Mark appends Text to the table cell of column Cell in every row where the
@@ -116,7 +128,7 @@ func (o Options) allocator() memory.Allocator {
 }
 
 // NewWriter returns a Writer that writes records with the given schema to w
-// in format, one of Formats(). The Writer never closes w; the caller closes
+// in format, one of Formats() or, with Options.Events, EventFormats(). The Writer never closes w; the caller closes
 // the Writer first, then w.
 func NewWriter(format string, w io.Writer, schema *arrow.Schema, opts Options) (Writer, error) {
 	if schema == nil {
@@ -133,6 +145,8 @@ func NewWriter(format string, w io.Writer, schema *arrow.Schema, opts Options) (
 		return NewNDJSONWriter(w, schema, opts)
 	case FormatParquet:
 		return NewParquetWriter(w, schema, opts)
+	case FormatOCSF:
+		return NewEventWriter(w, schema, opts)
 	default:
 		return nil, fmt.Errorf("new report writer: %w %q (valid: %s)",
 			ErrUnknownFormat, truncate(format, 32), strings.Join(Formats(), ", "))
@@ -210,10 +224,13 @@ func truncate(s string, n int) string {
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // FormatForPath returns the format a file name implies by its extension
-// (.csv, .json, .ndjson or .jsonl, .parquet, case-insensitive), and false
-// for any other name.
+// (.csv, .json, .ndjson or .jsonl, .parquet, .ocsf.json or .ocsf.jsonl,
+// case-insensitive), and false for any other name.
 func FormatForPath(path string) (string, bool) {
 	ext := strings.ToLower(filepath.Ext(path))
+	if (ext == ".json" || ext == ".jsonl") && strings.HasSuffix(strings.ToLower(strings.TrimSuffix(path, filepath.Ext(path))), ".ocsf") {
+		return FormatOCSF, true
+	}
 	switch ext {
 	case ".csv":
 		return FormatCSV, true

@@ -14,8 +14,10 @@ import (
 
 	"github.com/keyaudit/keyaudit/analyze"
 	"github.com/keyaudit/keyaudit/analyze/inventory"
+	"github.com/keyaudit/keyaudit/analyze/ocsf"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
+	"github.com/keyaudit/keyaudit/report"
 )
 
 type auditOptions struct {
@@ -25,6 +27,8 @@ type auditOptions struct {
 	skipRules []string
 	ignore    string
 	failOn    string
+	baseline  string
+	failOnNew string
 	cfg       analyze.Config
 	verify    auditVerify // --verify and its flags (audit_verify.go)
 }
@@ -51,10 +55,12 @@ last rotation. Inactive keys get no stale/unused finding.
 		Example: `  keyaudit audit --as-of 2026-11-01 reports/
   keyaudit audit -f csv -o findings.csv reports/*.csv
   keyaudit audit -f parquet -o findings.parquet reports/ AWSLogs/
-  keyaudit audit --fail-on high --ignore suppressions.json reports/`,
+  keyaudit audit --fail-on high --ignore suppressions.json reports/
+  keyaudit audit -f json -o today.json --baseline yesterday.json --fail-on-new high reports/ AWSLogs/`,
 		RunE: func(c *cobra.Command, args []string) error { return runAudit(c, e, o, args) },
 	}
 	o.in.register(c)
+	o.out.events = true // -f ocsf
 	o.out.register(c, "table")
 	o.verify.register(c)
 	fs := c.Flags()
@@ -65,6 +71,8 @@ last rotation. Inactive keys get no stale/unused finding.
 	fs.StringSliceVar(&o.skipRules, "skip-rule", nil, "switch a rule off (repeatable or comma-separated)")
 	fs.StringVar(&o.ignore, "ignore", "", "mute findings listed in suppression `FILE` (see README: Suppressions); muted findings stay listed, the table marks their severity \"(muted)\"")
 	fs.StringVar(&o.failOn, "fail-on", "", "exit 1 when an unmuted finding has at least this `SEVERITY` (info, low, medium, high, critical)")
+	fs.StringVar(&o.baseline, "baseline", "", "compare with a previous run's findings in `FILE` (its -f json, ndjson or parquet output): adds the columns status (new, unchanged, resolved) and first_seen, and lists resolved findings")
+	fs.StringVar(&o.failOnNew, "fail-on-new", "", "with --baseline: exit 1 when a new unmuted finding has at least this `SEVERITY`")
 	return c
 }
 
@@ -89,16 +97,36 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 			return usageErr("--fail-on: %v", err)
 		}
 	}
+	var failOnNew analyze.Severity
+	if o.failOnNew != "" {
+		if o.baseline == "" {
+			return usageErr("--fail-on-new needs --baseline FILE: new is relative to a previous run")
+		}
+		if failOnNew, err = analyze.ParseSeverity(o.failOnNew); err != nil {
+			return usageErr("--fail-on-new: %v", err)
+		}
+	}
 	if err := o.out.check(e); err != nil {
 		return err
 	}
 	if err := o.verify.check(e, &o.in, paths); err != nil {
 		return err
 	}
-	if err := o.in.protect(append(slices.Clone(paths), o.verify.inputs()...), o.out.output, o.verify.output); err != nil {
+	inputs := append(slices.Clone(paths), o.verify.inputs()...)
+	if o.baseline != "" {
+		inputs = append(inputs, o.baseline)
+	}
+	if err := o.in.protect(inputs, o.out.output, o.verify.output); err != nil {
 		return err
 	}
 	o.in.hashFiles = o.verify.hashFiles()
+	mem := memory.DefaultAllocator
+	var base []analyze.Finding
+	if o.baseline != "" {
+		if base, err = loadBaseline(mem, o.baseline); err != nil {
+			return err
+		}
+	}
 	var sups []analyze.Suppression
 	if o.ignore != "" {
 		f, err := os.Open(o.ignore)
@@ -115,7 +143,6 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 		}
 	}
 
-	mem := memory.DefaultAllocator
 	inv := inventory.New()
 	sess := sessions.New()
 	res, err := readInputs(c.Context(), e, &o.in, mem, paths, reads(inventory.Columns(), inv.Add), reads(sessions.Columns(), sess.Add))
@@ -136,10 +163,23 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	supStats := analyze.ApplySuppressions(cfg, findings, sups)
 	sr := sess.Finish()
 
-	rec, schema := ev.findingsRecord(mem, findings)
+	rec, schema, topts := analyze.FindingsRecord(mem, findings), analyze.FindingSchema, auditTable
+	var counts *analyze.BaselineCounts
+	if o.baseline != "" {
+		var c analyze.BaselineCounts
+		findings, c = analyze.CompareBaseline(findings, base, cfg.AsOf)
+		rec.Release()
+		rec, schema, topts, counts = analyze.FindingsBaselineRecord(mem, findings), analyze.FindingBaselineSchema, auditBaselineTable, &c
+	}
+	rec, schema = ev.withEvidence(mem, rec, schema, findings)
 	defer rec.Release()
-	topts := ev.table(auditTable)
+	topts = ev.table(topts)
 	topts.Color = e.colorTable(o.out.output)
+	if o.out.format == report.FormatOCSF {
+		if topts.Events, err = ocsf.NewMapper(schema, ocsf.Options{ProductVersion: productVersion(), AsOf: cfg.AsOf, Rules: allRuleInfos()}); err != nil {
+			return err
+		}
+	}
 	if err := writeOutput(e, &o.out, o.in.guard, schema, []arrow.Record{rec}, topts); err != nil {
 		return err
 	}
@@ -150,6 +190,9 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	}
 	if !o.in.quiet || sw == e.stdout {
 		printAuditSummary(sw, res.Reports, len(ki.Accounts), findings, supStats, sr, cfg)
+		if counts != nil {
+			fmt.Fprintf(sw, "baseline: %d new, %d unchanged, %d resolved (compared with %s)\n", counts.New, counts.Unchanged, counts.Resolved, o.baseline)
+		}
 		ev.writeSummary(sw)
 	}
 	for _, u := range supStats.Expired {
@@ -162,11 +205,13 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	if o.verify.tampered(ev) {
 		return &exitError{code: exitFindings}
 	}
-	if o.failOn != "" {
-		for _, f := range findings {
-			if !f.Muted && f.Severity >= failOn {
-				return &exitError{code: exitFindings}
-			}
+	for _, f := range findings {
+		switch {
+		case f.Muted || f.Status == analyze.StatusResolved:
+		case o.failOn != "" && f.Severity >= failOn:
+			return &exitError{code: exitFindings}
+		case o.failOnNew != "" && f.Status == analyze.StatusNew && f.Severity >= failOnNew:
+			return &exitError{code: exitFindings}
 		}
 	}
 	return nil
@@ -190,6 +235,9 @@ func printAuditSummary(w io.Writer, reps []*credreport.Report, accounts int, fs 
 	bySev := map[analyze.Severity]int{}
 	muted := 0
 	for _, f := range fs {
+		if f.Status == analyze.StatusResolved {
+			continue // not found this run
+		}
 		if f.Muted {
 			muted++
 			continue

@@ -193,12 +193,13 @@ func onCloudTrail(f *analyze.Finding) bool {
 	return slices.Contains(inventory.RuleIDs(), f.Rule) || f.AccessKeyID != ""
 }
 
-// findingsRecord is analyze.FindingsRecord, with the evidence_verified
-// column after the others under --verify. The caller releases the record.
-func (ev *auditEvidence) findingsRecord(mem memory.Allocator, fs []analyze.Finding) (arrow.Record, *arrow.Schema) {
-	rec := analyze.FindingsRecord(mem, fs)
+// withEvidence returns rec (the findings fs, of schema) with the
+// evidence_verified column after the others under --verify; without it,
+// rec itself. It takes over the caller's reference to rec; the caller
+// releases the record returned.
+func (ev *auditEvidence) withEvidence(mem memory.Allocator, rec arrow.Record, schema *arrow.Schema, fs []analyze.Finding) (arrow.Record, *arrow.Schema) {
 	if ev == nil {
-		return rec, analyze.FindingSchema
+		return rec, schema
 	}
 	defer rec.Release()
 	b := array.NewStringBuilder(mem)
@@ -213,10 +214,10 @@ func (ev *auditEvidence) findingsRecord(mem memory.Allocator, fs []analyze.Findi
 	}
 	col := b.NewArray()
 	defer col.Release()
-	md := analyze.FindingSchema.Metadata()
-	schema := arrow.NewSchema(append(analyze.FindingSchema.Fields(),
+	md := schema.Metadata()
+	out := arrow.NewSchema(append(slices.Clone(schema.Fields()),
 		arrow.Field{Name: colEvidenceVerified, Type: arrow.BinaryTypes.String, Nullable: true}), &md)
-	return array.NewRecord(schema, append(rec.Columns(), col), rec.NumRows()), schema
+	return array.NewRecord(out, append(slices.Clone(rec.Columns()), col), rec.NumRows()), out
 }
 
 // table shows evidence_verified after the key ID, hidden first on a

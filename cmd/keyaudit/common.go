@@ -108,11 +108,24 @@ type outputFlags struct {
 	escapeFormulas bool
 	formatSet      func() bool // whether -f was given
 	wide           bool        // table: every column, nothing shortened, whatever the terminal width
+	events         bool        // the command writes findings, so the event formats (ocsf) too; set before register
+}
+
+// formats lists the -f values of the command.
+func (f *outputFlags) formats() []string {
+	if f.events {
+		return append(report.Formats(), report.EventFormats()...)
+	}
+	return report.Formats()
 }
 
 func (f *outputFlags) register(c *cobra.Command, def string) {
 	fs := c.Flags()
-	fs.StringVarP(&f.format, "format", "f", def, "output format: "+strings.Join(report.Formats(), ", ")+" (default: from the -o extension .csv .json .ndjson .jsonl .parquet, else "+def+")")
+	exts := ".csv .json .ndjson .jsonl .parquet"
+	if f.events {
+		exts += " .ocsf.json .ocsf.jsonl"
+	}
+	fs.StringVarP(&f.format, "format", "f", def, "output format: "+strings.Join(f.formats(), ", ")+" (default: from the -o extension "+exts+", else "+def+")")
 	f.formatSet = func() bool { return fs.Changed("format") }
 	fs.StringVarP(&f.output, "output", "o", "", "write to `FILE` (default: stdout); written to a temporary name and renamed when complete")
 	fs.BoolVarP(&f.wide, "wide", "w", false, "with -f table on a terminal: show every column in full, however wide the table gets")
@@ -126,8 +139,11 @@ func (f *outputFlags) check(e *env) error {
 			f.format = ff
 		}
 	}
-	if !contains(report.Formats(), f.format) {
-		return usageErr("unknown format %q: use one of %s", f.format, strings.Join(report.Formats(), ", "))
+	if !contains(f.formats(), f.format) {
+		if contains(report.EventFormats(), f.format) {
+			return usageErr("format %s writes findings: only keyaudit audit writes it", f.format)
+		}
+		return usageErr("unknown format %q: use one of %s", f.format, strings.Join(f.formats(), ", "))
 	}
 	if f.escapeFormulas && f.format != "csv" {
 		return usageErr("--csv-escape-formulas applies to -f csv only, not %s", f.format)

@@ -21,8 +21,9 @@ func TestMain(m *testing.M) {
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script: exit codes,
-// stderr and output files of real command lines over the demo data ($DEMO)
-// and the signed bucket copy of verify ($VERIFY).
+// stderr and output files of real command lines over the demo data ($DEMO),
+// the signed bucket copy of verify ($VERIFY) and the audit baselines
+// ($BASELINE).
 // `go test ./cmd/keyaudit -update` rewrites their expected outputs.
 func TestScripts(t *testing.T) {
 	demo, err := filepath.Abs("../../testdata/demo")
@@ -33,12 +34,17 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	baseline, err := filepath.Abs("../../testdata/baseline")
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
 		UpdateScripts: golden.Update(),
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("DEMO", demo)
 			e.Setenv("VERIFY", fixture)
+			e.Setenv("BASELINE", baseline)
 			return nil
 		},
 	})

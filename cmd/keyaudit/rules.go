@@ -14,10 +14,15 @@ func allRuleIDs() []string {
 	return append(analyze.RuleIDs(), inventory.RuleIDs()...)
 }
 
+// allRuleInfos describes every rule, credential-report rules first.
+func allRuleInfos() []analyze.RuleInfo {
+	return append(analyze.RuleInfos(), inventory.RuleInfos()...)
+}
+
 func rulesHelp() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "  %-19s %-13s %s\n", "RULE", "SEVERITY", "FIRES WHEN")
-	for _, r := range append(analyze.RuleInfos(), inventory.RuleInfos()...) {
+	for _, r := range allRuleInfos() {
 		fmt.Fprintf(&b, "  %-19s %-13s %s\n", r.ID, r.Severity, r.Description)
 	}
 	return b.String()

@@ -77,7 +77,11 @@ func TestSecretsNeverLeave(t *testing.T) {
 		{"export", "--partition", "-o", filepath.Join(out, "partitioned"), in},
 	}
 	for _, cmd := range []string{"audit", "keys", "sessions", "rotation"} {
-		for _, f := range report.Formats() {
+		formats := report.Formats()
+		if cmd == "audit" {
+			formats = append(formats, report.EventFormats()...) // ocsf
+		}
+		for _, f := range formats {
 			name := filepath.Join(out, cmd+"."+f)
 			args := []string{cmd, "-f", f}
 			args = append(args, "--as-of", "2026-11-01")

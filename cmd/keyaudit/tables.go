@@ -19,6 +19,13 @@ var (
 		HideOrder: []string{"key_slot", "age_days", "detail", "account_id"},
 		Marks:     []report.Mark{{If: "muted", Cell: "severity", Text: mutedMark}},
 	}
+	// auditBaselineTable is auditTable with --baseline's columns.
+	auditBaselineTable = report.Options{
+		Columns:   []string{"severity", "status", "rule", "account_id", "user", "key_slot", "access_key_id", "age_days", "first_seen", "detail"},
+		FreeText:  auditTable.FreeText,
+		HideOrder: append([]string{"first_seen"}, auditTable.HideOrder...),
+		Marks:     auditTable.Marks,
+	}
 	keysTable = report.Options{
 		Columns:   []string{"account_id", "user", "access_key_id", "key_slot", "status", "last_used", "event_count", "source"},
 		HideOrder: []string{"source", "event_count", "last_used", "key_slot", "status"},

@@ -51,6 +51,11 @@ func versionString(bi *debug.BuildInfo, ok bool) string {
 
 func buildVersion() string { return versionString(debug.ReadBuildInfo()) }
 
+// productVersion is buildVersion without the leading "keyaudit ": the
+// version that reports naming the product beside it carry (OCSF
+// metadata.product.version).
+func productVersion() string { return strings.TrimPrefix(buildVersion(), "keyaudit ") }
+
 func newVersionCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:     "version",
