@@ -19,6 +19,7 @@ const (
 	FormatJSON    = "json"
 	FormatNDJSON  = "ndjson"
 	FormatParquet = "parquet"
+	FormatASFF    = "asff" // findings only: see ASFFWriter
 )
 
 // ErrUnknownFormat is the cause of the error NewWriter returns for a format
@@ -38,7 +39,14 @@ var ErrClosed = errors.New("writer is closed")
 
 // Formats returns the output format names NewWriter accepts, sorted.
 func Formats() []string {
-	return []string{FormatCSV, FormatJSON, FormatNDJSON, FormatParquet, FormatTable}
+	return []string{FormatASFF, FormatCSV, FormatJSON, FormatNDJSON, FormatParquet, FormatTable}
+}
+
+// FindingsOnly reports whether format is written from keyaudit's findings
+// alone (asff reads the findings columns): commands that write other
+// records do not offer it.
+func FindingsOnly(format string) bool {
+	return format == FormatASFF
 }
 
 // Options tune a Writer. The zero value writes every column with defaults.
@@ -100,6 +108,9 @@ type Options struct {
 	// Compression is the Parquet codec, one of Compressions(): "" means
 	// CompressionSnappy. Parquet format only.
 	Compression string
+
+	// ASFF configures the ASFF writer. ASFF format only.
+	ASFF ASFFOptions
 }
 
 // Mark appends Text to the table cell of column Cell in every row where the
@@ -133,6 +144,8 @@ func NewWriter(format string, w io.Writer, schema *arrow.Schema, opts Options) (
 		return NewNDJSONWriter(w, schema, opts)
 	case FormatParquet:
 		return NewParquetWriter(w, schema, opts)
+	case FormatASFF:
+		return NewASFFWriter(w, schema, opts)
 	default:
 		return nil, fmt.Errorf("new report writer: %w %q (valid: %s)",
 			ErrUnknownFormat, truncate(format, 32), strings.Join(Formats(), ", "))
@@ -210,10 +223,13 @@ func truncate(s string, n int) string {
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // FormatForPath returns the format a file name implies by its extension
-// (.csv, .json, .ndjson or .jsonl, .parquet, case-insensitive), and false
-// for any other name.
+// (.csv, .json, .ndjson or .jsonl, .parquet, .asff.json, case-insensitive),
+// and false for any other name. A plain .json is json.
 func FormatForPath(path string) (string, bool) {
 	ext := strings.ToLower(filepath.Ext(path))
+	if strings.HasSuffix(strings.ToLower(path), ".asff.json") {
+		return FormatASFF, true
+	}
 	switch ext {
 	case ".csv":
 		return FormatCSV, true

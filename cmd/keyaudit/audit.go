@@ -15,6 +15,7 @@ import (
 	"github.com/keyaudit/keyaudit/analyze/inventory"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
+	"github.com/keyaudit/keyaudit/report"
 )
 
 type auditOptions struct {
@@ -25,6 +26,7 @@ type auditOptions struct {
 	ignore    string
 	failOn    string
 	cfg       analyze.Config
+	asff      asffFlags
 }
 
 // sinkFunc adapts an Add(rec) method to ingest.EventSink.
@@ -49,11 +51,14 @@ last rotation. Inactive keys get no stale/unused finding.
 		Example: `  keyaudit audit --as-of 2026-11-01 reports/
   keyaudit audit -f csv -o findings.csv reports/*.csv
   keyaudit audit -f parquet -o findings.parquet reports/ AWSLogs/
-  keyaudit audit --fail-on high --ignore suppressions.json reports/`,
+  keyaudit audit --fail-on high --ignore suppressions.json reports/
+  keyaudit audit -f asff --asff-region eu-west-1 -o asff/ reports/ AWSLogs/`,
 		RunE: func(c *cobra.Command, args []string) error { return runAudit(c, e, o, args) },
 	}
 	o.in.register(c)
+	o.out.findings = true
 	o.out.register(c, "table")
+	o.asff.register(c)
 	fs := c.Flags()
 	fs.StringVar(&o.asOf, "as-of", "", "compute every age against this time: YYYY-MM-DD (midnight UTC) or RFC 3339 (default: now)")
 	fs.Var(daysValue{&o.cfg.MaxKeyAge}, "max-key-age", "stale-key: flag active keys last rotated more than this long ago (CIS 1.14)")
@@ -87,6 +92,9 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 		}
 	}
 	if err := o.out.check(e); err != nil {
+		return err
+	}
+	if err := o.asff.check(o.out.format); err != nil {
 		return err
 	}
 	if err := o.in.protect(paths, o.out.output); err != nil {
@@ -129,7 +137,13 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	defer rec.Release()
 	topts := auditTable
 	topts.Color = e.colorTable(o.out.output)
-	if err := writeOutput(e, &o.out, o.in.guard, analyze.FindingSchema, []arrow.Record{rec}, topts); err != nil {
+	topts.ASFF = o.asff.options(cfg.AsOf)
+	if o.out.format == report.FormatASFF && asffDir(o.out.output) {
+		err = writeASFFDir(e, o.out.output, o.in.guard, rec, topts)
+	} else {
+		err = writeOutput(e, &o.out, o.in.guard, analyze.FindingSchema, []arrow.Record{rec}, topts)
+	}
+	if err != nil {
 		return err
 	}
 	// The summary goes under the table, or to stderr when stdout carries data.

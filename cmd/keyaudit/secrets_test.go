@@ -78,6 +78,9 @@ func TestSecretsNeverLeave(t *testing.T) {
 	}
 	for _, cmd := range []string{"audit", "keys", "sessions", "rotation"} {
 		for _, f := range report.Formats() {
+			if report.FindingsOnly(f) && cmd != "audit" {
+				continue
+			}
 			name := filepath.Join(out, cmd+"."+f)
 			args := []string{cmd, "-f", f}
 			args = append(args, "--as-of", "2026-11-01")
