@@ -277,10 +277,14 @@ func TestASFFErrors(t *testing.T) {
 	if err := w.Write(rec); !errors.Is(err, report.ErrClosed) {
 		t.Errorf("Write after Close: %v", err)
 	}
+	if _, err := report.NewWriter(report.FormatHTML, io.Discard, analyze.FindingSchema, report.Options{}); !errors.Is(err, report.ErrNotRecordFormat) {
+		t.Errorf("html from NewWriter: %v", err)
+	}
 }
 
-func TestFormatForPathASFF(t *testing.T) {
-	for path, want := range map[string]string{"f.asff.json": "asff", "F.ASFF.JSON": "asff", "f.json": "json", "asff.json": "json"} {
+func TestFormatForPathASFFHTML(t *testing.T) {
+	for path, want := range map[string]string{"f.asff.json": "asff", "F.ASFF.JSON": "asff", "f.json": "json", "asff.json": "json",
+		"r.html": "html", "r.HTM": "html"} {
 		if got, _ := report.FormatForPath(path); got != want {
 			t.Errorf("FormatForPath(%q) = %q, want %q", path, got, want)
 		}

@@ -20,6 +20,7 @@ const (
 	FormatNDJSON  = "ndjson"
 	FormatParquet = "parquet"
 	FormatASFF    = "asff" // findings only: see ASFFWriter
+	FormatHTML    = "html" // a document, not a record stream: see package report/htmlreport
 )
 
 // ErrUnknownFormat is the cause of the error NewWriter returns for a format
@@ -34,19 +35,23 @@ var ErrUnsupportedType = errors.New("unsupported column type")
 // schema differs from the schema the Writer was created with.
 var ErrSchemaMismatch = errors.New("record schema does not match writer schema")
 
+// ErrNotRecordFormat is the cause of the error NewWriter returns for a
+// format that is not written from a record stream (html).
+var ErrNotRecordFormat = errors.New("not a record format")
+
 // ErrClosed is returned by Write after Close.
 var ErrClosed = errors.New("writer is closed")
 
 // Formats returns the output format names NewWriter accepts, sorted.
 func Formats() []string {
-	return []string{FormatASFF, FormatCSV, FormatJSON, FormatNDJSON, FormatParquet, FormatTable}
+	return []string{FormatASFF, FormatCSV, FormatHTML, FormatJSON, FormatNDJSON, FormatParquet, FormatTable}
 }
 
 // FindingsOnly reports whether format is written from keyaudit's findings
-// alone (asff reads the findings columns): commands that write other
-// records do not offer it.
+// alone (asff, which reads the findings columns, and html, a whole
+// document): commands that write other records do not offer it.
 func FindingsOnly(format string) bool {
-	return format == FormatASFF
+	return format == FormatASFF || format == FormatHTML
 }
 
 // Options tune a Writer. The zero value writes every column with defaults.
@@ -146,6 +151,8 @@ func NewWriter(format string, w io.Writer, schema *arrow.Schema, opts Options) (
 		return NewParquetWriter(w, schema, opts)
 	case FormatASFF:
 		return NewASFFWriter(w, schema, opts)
+	case FormatHTML:
+		return nil, fmt.Errorf("new report writer: %w: html is a whole document, written by htmlreport.Write", ErrNotRecordFormat)
 	default:
 		return nil, fmt.Errorf("new report writer: %w %q (valid: %s)",
 			ErrUnknownFormat, truncate(format, 32), strings.Join(Formats(), ", "))
@@ -223,14 +230,16 @@ func truncate(s string, n int) string {
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // FormatForPath returns the format a file name implies by its extension
-// (.csv, .json, .ndjson or .jsonl, .parquet, .asff.json, case-insensitive),
-// and false for any other name. A plain .json is json.
+// (.csv, .json, .ndjson or .jsonl, .parquet, .asff.json, .html or .htm,
+// case-insensitive), and false for any other name. A plain .json is json.
 func FormatForPath(path string) (string, bool) {
 	ext := strings.ToLower(filepath.Ext(path))
 	if strings.HasSuffix(strings.ToLower(path), ".asff.json") {
 		return FormatASFF, true
 	}
 	switch ext {
+	case ".html", ".htm":
+		return FormatHTML, true
 	case ".csv":
 		return FormatCSV, true
 	case ".json":

@@ -52,7 +52,8 @@ last rotation. Inactive keys get no stale/unused finding.
   keyaudit audit -f csv -o findings.csv reports/*.csv
   keyaudit audit -f parquet -o findings.parquet reports/ AWSLogs/
   keyaudit audit --fail-on high --ignore suppressions.json reports/
-  keyaudit audit -f asff --asff-region eu-west-1 -o asff/ reports/ AWSLogs/`,
+  keyaudit audit -f asff --asff-region eu-west-1 -o asff/ reports/ AWSLogs/
+  keyaudit audit --as-of 2026-11-01 -o report.html reports/ AWSLogs/`,
 		RunE: func(c *cobra.Command, args []string) error { return runAudit(c, e, o, args) },
 	}
 	o.in.register(c)
@@ -138,9 +139,12 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	topts := auditTable
 	topts.Color = e.colorTable(o.out.output)
 	topts.ASFF = o.asff.options(cfg.AsOf)
-	if o.out.format == report.FormatASFF && asffDir(o.out.output) {
+	switch {
+	case o.out.format == report.FormatHTML:
+		err = writeHTML(e, &o.out, o.in.guard, auditResult{paths, cfg, res, ki, sr, findings, sups, supStats})
+	case o.out.format == report.FormatASFF && asffDir(o.out.output):
 		err = writeASFFDir(e, o.out.output, o.in.guard, rec, topts)
-	} else {
+	default:
 		err = writeOutput(e, &o.out, o.in.guard, analyze.FindingSchema, []arrow.Record{rec}, topts)
 	}
 	if err != nil {

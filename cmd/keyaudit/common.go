@@ -133,7 +133,7 @@ func (f *outputFlags) formats() []string {
 
 func (f *outputFlags) extensions() string {
 	if f.findings {
-		return " .asff.json"
+		return " .asff.json .html"
 	}
 	return ""
 }
