@@ -20,6 +20,8 @@ const (
 	FormatNDJSON  = "ndjson"
 	FormatParquet = "parquet"
 	FormatOCSF    = "ocsf" // one OCSF event per row and line; needs Options.Events
+	FormatASFF    = "asff" // findings only: see ASFFWriter
+	FormatHTML    = "html" // a document, not a record stream: see package report/htmlreport
 )
 
 // ErrUnknownFormat is the cause of the error NewWriter returns for a format
@@ -34,19 +36,24 @@ var ErrUnsupportedType = errors.New("unsupported column type")
 // schema differs from the schema the Writer was created with.
 var ErrSchemaMismatch = errors.New("record schema does not match writer schema")
 
+// ErrNotRecordFormat is the cause of the error NewWriter returns for a
+// format that is not written from a record stream (html).
+var ErrNotRecordFormat = errors.New("not a record format")
+
 // ErrClosed is returned by Write after Close.
 var ErrClosed = errors.New("writer is closed")
 
 // Formats returns the output format names NewWriter accepts, sorted.
 func Formats() []string {
-	return []string{FormatCSV, FormatJSON, FormatNDJSON, FormatParquet, FormatTable}
+	return []string{FormatASFF, FormatCSV, FormatHTML, FormatJSON, FormatNDJSON, FormatOCSF, FormatParquet, FormatTable}
 }
 
-// EventFormats returns the event formats NewWriter also accepts, sorted:
-// they need Options.Events, which maps rows to events, so they are not
-// among Formats, which write any schema.
-func EventFormats() []string {
-	return []string{FormatOCSF}
+// FindingsOnly reports whether format is written from keyaudit's findings
+// alone (asff, which reads the findings columns; html, a whole document;
+// ocsf, whose rows need Options.Events to become events): commands that
+// write other records do not offer it.
+func FindingsOnly(format string) bool {
+	return format == FormatASFF || format == FormatHTML || format == FormatOCSF
 }
 
 // Options tune a Writer. The zero value writes every column with defaults.
@@ -112,6 +119,8 @@ type Options struct {
 	// Events maps rows to the JSON objects of FormatOCSF, whose fields mean
 	// something report does not know. Event formats only.
 	Events EventMapper
+	// ASFF configures the ASFF writer. ASFF format only.
+	ASFF ASFFOptions
 }
 
 // Mark appends Text to the table cell of column Cell in every row where the
@@ -128,7 +137,7 @@ func (o Options) allocator() memory.Allocator {
 }
 
 // NewWriter returns a Writer that writes records with the given schema to w
-// in format, one of Formats() or, with Options.Events, EventFormats(). The Writer never closes w; the caller closes
+// in format, one of Formats() (FormatOCSF needs Options.Events). The Writer never closes w; the caller closes
 // the Writer first, then w.
 func NewWriter(format string, w io.Writer, schema *arrow.Schema, opts Options) (Writer, error) {
 	if schema == nil {
@@ -147,6 +156,10 @@ func NewWriter(format string, w io.Writer, schema *arrow.Schema, opts Options) (
 		return NewParquetWriter(w, schema, opts)
 	case FormatOCSF:
 		return NewEventWriter(w, schema, opts)
+	case FormatASFF:
+		return NewASFFWriter(w, schema, opts)
+	case FormatHTML:
+		return nil, fmt.Errorf("new report writer: %w: html is a whole document, written by htmlreport.Write", ErrNotRecordFormat)
 	default:
 		return nil, fmt.Errorf("new report writer: %w %q (valid: %s)",
 			ErrUnknownFormat, truncate(format, 32), strings.Join(Formats(), ", "))
@@ -225,13 +238,19 @@ func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // FormatForPath returns the format a file name implies by its extension
 // (.csv, .json, .ndjson or .jsonl, .parquet, .ocsf.json or .ocsf.jsonl,
-// case-insensitive), and false for any other name.
+// .asff.json, .html or .htm, case-insensitive), and false for any other
+// name. A plain .json is json.
 func FormatForPath(path string) (string, bool) {
 	ext := strings.ToLower(filepath.Ext(path))
 	if (ext == ".json" || ext == ".jsonl") && strings.HasSuffix(strings.ToLower(strings.TrimSuffix(path, filepath.Ext(path))), ".ocsf") {
 		return FormatOCSF, true
 	}
+	if strings.HasSuffix(strings.ToLower(path), ".asff.json") {
+		return FormatASFF, true
+	}
 	switch ext {
+	case ".html", ".htm":
+		return FormatHTML, true
 	case ".csv":
 		return FormatCSV, true
 	case ".json":

@@ -360,7 +360,7 @@ func TestNewWriterErrors(t *testing.T) {
 		want         error
 		wantText     string
 	}{
-		{"unknown format", "xml", fixtureSchema, Options{}, ErrUnknownFormat, "csv, json, ndjson, parquet, table"},
+		{"unknown format", "xml", fixtureSchema, Options{}, ErrUnknownFormat, "(valid: asff, csv, "},
 		{"unknown column", FormatCSV, fixtureSchema, Options{Columns: []string{"nope"}}, nil, `unknown column "nope"`},
 		{"duplicate column", FormatJSON, fixtureSchema, Options{Columns: []string{"user", "user"}}, nil, "selected twice"},
 		{"list in csv", FormatCSV, list, Options{}, ErrUnsupportedType, `column "l"`},
@@ -389,6 +389,9 @@ func TestNewWriterErrors(t *testing.T) {
 func TestWriteErrors(t *testing.T) {
 	other := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.BinaryTypes.String}}, nil)
 	for _, format := range Formats() {
+		if FindingsOnly(format) {
+			continue // asff_test.go
+		}
 		t.Run(format, func(t *testing.T) {
 			mem := checkedAlloc(t)
 			b := array.NewRecordBuilder(mem, other)
@@ -432,6 +435,9 @@ var _ io.WriteCloser = (*closeRecorder)(nil)
 
 func TestWritersDoNotClose(t *testing.T) {
 	for _, format := range Formats() {
+		if FindingsOnly(format) {
+			continue // asff_test.go
+		}
 		t.Run(format, func(t *testing.T) {
 			mem := checkedAlloc(t)
 			rec := buildRecord(t, mem, fixtureRows)

@@ -31,6 +31,7 @@ type auditOptions struct {
 	failOnNew string
 	cfg       analyze.Config
 	verify    auditVerify // --verify and its flags (audit_verify.go)
+	asff      asffFlags
 }
 
 // sinkFunc adapts an Add(rec) method to ingest.EventSink.
@@ -56,13 +57,16 @@ last rotation. Inactive keys get no stale/unused finding.
   keyaudit audit -f csv -o findings.csv reports/*.csv
   keyaudit audit -f parquet -o findings.parquet reports/ AWSLogs/
   keyaudit audit --fail-on high --ignore suppressions.json reports/
-  keyaudit audit -f json -o today.json --baseline yesterday.json --fail-on-new high reports/ AWSLogs/`,
+  keyaudit audit -f json -o today.json --baseline yesterday.json --fail-on-new high reports/ AWSLogs/
+  keyaudit audit -f asff --asff-region eu-west-1 -o asff/ reports/ AWSLogs/
+  keyaudit audit --as-of 2026-11-01 -o report.html reports/ AWSLogs/`,
 		RunE: func(c *cobra.Command, args []string) error { return runAudit(c, e, o, args) },
 	}
 	o.in.register(c)
-	o.out.events = true // -f ocsf
+	o.out.findings = true // -f asff, html, ocsf
 	o.out.register(c, "table")
 	o.verify.register(c)
+	o.asff.register(c)
 	fs := c.Flags()
 	fs.StringVar(&o.asOf, "as-of", "", "compute every age against this time: YYYY-MM-DD (midnight UTC) or RFC 3339 (default: now)")
 	fs.Var(daysValue{&o.cfg.MaxKeyAge}, "max-key-age", "stale-key: flag active keys last rotated more than this long ago (CIS 1.14)")
@@ -107,6 +111,9 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 		}
 	}
 	if err := o.out.check(e); err != nil {
+		return err
+	}
+	if err := o.asff.check(o.out.format); err != nil {
 		return err
 	}
 	if err := o.verify.check(e, &o.in, paths); err != nil {
@@ -180,7 +187,16 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 			return err
 		}
 	}
-	if err := writeOutput(e, &o.out, o.in.guard, schema, []arrow.Record{rec}, topts); err != nil {
+	topts.ASFF = o.asff.options(cfg.AsOf)
+	switch {
+	case o.out.format == report.FormatHTML:
+		err = writeHTML(e, &o.out, o.in.guard, auditResult{paths, cfg, res, ki, sr, findings, sups, supStats})
+	case o.out.format == report.FormatASFF && asffDir(o.out.output):
+		err = writeASFFDir(e, o.out.output, o.in.guard, rec, topts)
+	default:
+		err = writeOutput(e, &o.out, o.in.guard, schema, []arrow.Record{rec}, topts)
+	}
+	if err != nil {
 		return err
 	}
 	// The summary goes under the table, or to stderr when stdout carries data.

@@ -108,28 +108,35 @@ type outputFlags struct {
 	escapeFormulas bool
 	formatSet      func() bool // whether -f was given
 	wide           bool        // table: every column, nothing shortened, whatever the terminal width
-	events         bool        // the command writes findings, so the event formats (ocsf) too; set before register
-}
-
-// formats lists the -f values of the command.
-func (f *outputFlags) formats() []string {
-	if f.events {
-		return append(report.Formats(), report.EventFormats()...)
-	}
-	return report.Formats()
+	findings       bool        // the command writes findings: it offers report.FindingsOnly formats
 }
 
 func (f *outputFlags) register(c *cobra.Command, def string) {
 	fs := c.Flags()
-	exts := ".csv .json .ndjson .jsonl .parquet"
-	if f.events {
-		exts += " .ocsf.json .ocsf.jsonl"
-	}
-	fs.StringVarP(&f.format, "format", "f", def, "output format: "+strings.Join(f.formats(), ", ")+" (default: from the -o extension "+exts+", else "+def+")")
+	fs.StringVarP(&f.format, "format", "f", def, "output format: "+strings.Join(f.formats(), ", ")+" (default: from the -o extension .csv .json .ndjson .jsonl .parquet"+f.extensions()+", else "+def+")")
 	f.formatSet = func() bool { return fs.Changed("format") }
 	fs.StringVarP(&f.output, "output", "o", "", "write to `FILE` (default: stdout); written to a temporary name and renamed when complete")
 	fs.BoolVarP(&f.wide, "wide", "w", false, "with -f table on a terminal: show every column in full, however wide the table gets")
 	fs.BoolVar(&f.escapeFormulas, "csv-escape-formulas", false, "with -f csv: prefix ' to cells that start with = + - @ tab or CR, so a spreadsheet does not run log text (a user agent, a session name) as a formula")
+}
+
+// formats are the formats the command offers: findings-only ones only
+// when it writes findings.
+func (f *outputFlags) formats() []string {
+	var out []string
+	for _, ff := range report.Formats() {
+		if f.findings || !report.FindingsOnly(ff) {
+			out = append(out, ff)
+		}
+	}
+	return out
+}
+
+func (f *outputFlags) extensions() string {
+	if f.findings {
+		return " .asff.json .html .ocsf.json .ocsf.jsonl"
+	}
+	return ""
 }
 
 func (f *outputFlags) check(e *env) error {
@@ -140,8 +147,8 @@ func (f *outputFlags) check(e *env) error {
 		}
 	}
 	if !contains(f.formats(), f.format) {
-		if contains(report.EventFormats(), f.format) {
-			return usageErr("format %s writes findings: only keyaudit audit writes it", f.format)
+		if report.FindingsOnly(f.format) {
+			return usageErr("-f %s writes findings: it is for keyaudit audit only", f.format)
 		}
 		return usageErr("unknown format %q: use one of %s", f.format, strings.Join(f.formats(), ", "))
 	}
