@@ -210,8 +210,9 @@ func truncate(s string, n int) string {
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // FormatForPath returns the format a file name implies by its extension
-// (.csv, .json, .ndjson or .jsonl, .parquet, case-insensitive), and false
-// for any other name.
+// (.csv, .json, .ndjson or .jsonl, .parquet, .sarif, case-insensitive), and
+// false for any other name. FormatSARIF is not one NewWriter writes: see
+// SARIFWriter.
 func FormatForPath(path string) (string, bool) {
 	ext := strings.ToLower(filepath.Ext(path))
 	switch ext {
@@ -223,6 +224,8 @@ func FormatForPath(path string) (string, bool) {
 		return FormatNDJSON, true
 	case ".parquet":
 		return FormatParquet, true
+	case ".sarif":
+		return FormatSARIF, true
 	}
 	return "", false
 }
