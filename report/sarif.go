@@ -68,6 +68,10 @@ type SARIFResult struct {
 	// them to track an alert); keep them deterministic.
 	PartialFingerprints map[string]string
 	Properties          map[string]any
+	// Suppressed, when not "", marks the result suppressed outside the
+	// tool's run (a suppression file), with this justification: GitHub
+	// code scanning then shows it as dismissed.
+	Suppressed string
 }
 
 // SARIFLocation is where a result is: a file region (physicalLocation,
@@ -157,7 +161,12 @@ type (
 		Message             sarifText         `json:"message"`
 		Locations           []sarifLocation   `json:"locations"`
 		PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
+		Suppressions        []sarifSuppress   `json:"suppressions,omitempty"`
 		Properties          map[string]any    `json:"properties,omitempty"`
+	}
+	sarifSuppress struct {
+		Kind          string `json:"kind"`
+		Justification string `json:"justification,omitempty"`
 	}
 	sarifLocation struct {
 		PhysicalLocation *sarifPhysical         `json:"physicalLocation,omitempty"`
@@ -260,6 +269,9 @@ func (w *SARIFWriter) encode(r SARIFResult) ([]byte, error) {
 	}
 	out := sarifResult{RuleID: r.RuleID, RuleIndex: idx, Level: r.Level, Message: sarifText{r.Message},
 		PartialFingerprints: r.PartialFingerprints, Properties: r.Properties}
+	if r.Suppressed != "" {
+		out.Suppressions = []sarifSuppress{{Kind: "external", Justification: r.Suppressed}}
+	}
 	for _, l := range r.Locations {
 		if l.URI == "" && len(l.Logical) == 0 {
 			return nil, fmt.Errorf("%w: a location has neither a URI nor a logical location", ErrSARIF)

@@ -15,6 +15,7 @@ import (
 	"github.com/keyaudit/keyaudit/analyze/inventory"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
+	"github.com/keyaudit/keyaudit/report"
 )
 
 type auditOptions struct {
@@ -49,10 +50,12 @@ last rotation. Inactive keys get no stale/unused finding.
 		Example: `  keyaudit audit --as-of 2026-11-01 reports/
   keyaudit audit -f csv -o findings.csv reports/*.csv
   keyaudit audit -f parquet -o findings.parquet reports/ AWSLogs/
-  keyaudit audit --fail-on high --ignore suppressions.json reports/`,
+  keyaudit audit --fail-on high --ignore suppressions.json reports/
+  keyaudit audit -o findings.sarif reports/ AWSLogs/   # SARIF 2.1.0: a logical location per account, user, key`,
 		RunE: func(c *cobra.Command, args []string) error { return runAudit(c, e, o, args) },
 	}
 	o.in.register(c)
+	o.out.sarif = true
 	o.out.register(c, "table")
 	fs := c.Flags()
 	fs.StringVar(&o.asOf, "as-of", "", "compute every age against this time: YYYY-MM-DD (midnight UTC) or RFC 3339 (default: now)")
@@ -125,11 +128,16 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	supStats := analyze.ApplySuppressions(cfg, findings, sups)
 	sr := sess.Finish()
 
-	rec := analyze.FindingsRecord(mem, findings)
-	defer rec.Release()
-	topts := auditTable
-	topts.Color = e.colorTable(o.out.output)
-	if err := writeOutput(e, &o.out, o.in.guard, analyze.FindingSchema, []arrow.Record{rec}, topts); err != nil {
+	if o.out.format == report.FormatSARIF {
+		err = writeSARIF(e, o.out.output, o.in.guard, auditSARIFTool(), findingsSARIF(findings))
+	} else {
+		rec := analyze.FindingsRecord(mem, findings)
+		defer rec.Release()
+		topts := auditTable
+		topts.Color = e.colorTable(o.out.output)
+		err = writeOutput(e, &o.out, o.in.guard, analyze.FindingSchema, []arrow.Record{rec}, topts)
+	}
+	if err != nil {
 		return err
 	}
 	// The summary goes under the table, or to stderr when stdout carries data.

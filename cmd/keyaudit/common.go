@@ -107,11 +107,24 @@ type outputFlags struct {
 	escapeFormulas bool
 	formatSet      func() bool // whether -f was given
 	wide           bool        // table: every column, nothing shortened, whatever the terminal width
+	sarif          bool        // the command also writes -f sarif (set before register)
+}
+
+// formats are the formats the command writes.
+func (f *outputFlags) formats() []string {
+	if f.sarif {
+		return append(report.Formats(), report.FormatSARIF)
+	}
+	return report.Formats()
 }
 
 func (f *outputFlags) register(c *cobra.Command, def string) {
 	fs := c.Flags()
-	fs.StringVarP(&f.format, "format", "f", def, "output format: "+strings.Join(report.Formats(), ", ")+" (default: from the -o extension .csv .json .ndjson .jsonl .parquet, else "+def+")")
+	exts := ".csv .json .ndjson .jsonl .parquet"
+	if f.sarif {
+		exts += " .sarif"
+	}
+	fs.StringVarP(&f.format, "format", "f", def, "output format: "+strings.Join(f.formats(), ", ")+" (default: from the -o extension "+exts+", else "+def+")")
 	f.formatSet = func() bool { return fs.Changed("format") }
 	fs.StringVarP(&f.output, "output", "o", "", "write to `FILE` (default: stdout); written to a temporary name and renamed when complete")
 	fs.BoolVarP(&f.wide, "wide", "w", false, "with -f table on a terminal: show every column in full, however wide the table gets")
@@ -125,8 +138,11 @@ func (f *outputFlags) check(e *env) error {
 			f.format = ff
 		}
 	}
-	if !contains(report.Formats(), f.format) {
-		return usageErr("unknown format %q: use one of %s", f.format, strings.Join(report.Formats(), ", "))
+	if f.format == report.FormatSARIF && !f.sarif {
+		return usageErr("this command does not write SARIF (audit and triage do): use one of %s", strings.Join(f.formats(), ", "))
+	}
+	if !contains(f.formats(), f.format) {
+		return usageErr("unknown format %q: use one of %s", f.format, strings.Join(f.formats(), ", "))
 	}
 	if f.escapeFormulas && f.format != "csv" {
 		return usageErr("--csv-escape-formulas applies to -f csv only, not %s", f.format)
@@ -532,6 +548,21 @@ func writeOutput(e *env, out *outputFlags, inputs *report.InputSet, schema *arro
 		return file.Commit()
 	}
 	return nil
+}
+
+// writeSARIF writes results as one SARIF log to stdout or to an atomically
+// created file (see writeText).
+func writeSARIF(e *env, output string, inputs *report.InputSet, tool report.SARIFTool, results []report.SARIFResult) error {
+	return writeText(e, output, inputs, func(w io.Writer) error {
+		sw, err := report.NewSARIFWriter(w, tool)
+		if err != nil {
+			return err
+		}
+		if err := sw.Write(results...); err != nil {
+			return err
+		}
+		return sw.Close()
+	})
 }
 
 // writeText writes what write produces to stdout, or to output (when it is
