@@ -135,6 +135,7 @@ type Row struct {
 
 	Locations []string // file:line@commit, sorted, distinct
 	Scanners  []string // sorted, distinct
+	Leaks     []Leak   // every finding of the key, by file, line, commit (not in Record)
 
 	Verdict  Verdict
 	NextStep string
@@ -237,6 +238,10 @@ func (in Input) row(g *group, accounts map[string]bool) Row {
 	}
 	slices.Sort(r.Locations)
 	slices.Sort(r.Scanners)
+	r.Leaks = slices.Clone(g.leaks)
+	slices.SortStableFunc(r.Leaks, func(a, b Leak) int {
+		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), strings.Compare(a.Commit, b.Commit), strings.Compare(a.Scanner, b.Scanner))
+	})
 
 	// The account, offline.
 	var info keyid.Info

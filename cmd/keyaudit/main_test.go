@@ -21,11 +21,16 @@ func TestMain(m *testing.M) {
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script: exit codes,
-// stderr and output files of real command lines over the demo data ($DEMO)
-// and the signed bucket copy of verify ($VERIFY).
+// stderr and output files of real command lines over the demo data ($DEMO),
+// the scanner reports over it ($LEAKS) and the signed bucket copy of verify
+// ($VERIFY).
 // `go test ./cmd/keyaudit -update` rewrites their expected outputs.
 func TestScripts(t *testing.T) {
 	demo, err := filepath.Abs("../../testdata/demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaks, err := filepath.Abs("../../testdata/leaks")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +43,7 @@ func TestScripts(t *testing.T) {
 		UpdateScripts: golden.Update(),
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("DEMO", demo)
+			e.Setenv("LEAKS", leaks)
 			e.Setenv("VERIFY", fixture)
 			return nil
 		},

@@ -30,7 +30,7 @@ type env struct {
 
 const exitCodesHelp = `Exit codes:
   0    ran; no finding at or above --fail-on
-  1    --fail-on SEVERITY was met (audit), or --fail-on-tamper found a file not valid (verify)
+  1    --fail-on SEVERITY was met (audit), --fail-on VERDICT was met (triage), or --fail-on-tamper found a file not valid (verify)
   2    usage error (bad flag, bad --as-of, missing path, unwritable output, Parquet to a terminal),
        no usable input at all, or any input error under --strict
   3    collect: some accounts or regions could not be collected (without --allow-partial)
@@ -74,6 +74,7 @@ understand are listed as skipped, never fatal.
 		newSessionsCmd(e),
 		newWhoisCmd(e),
 		newTraceCmd(e),
+		newTriageCmd(e),
 		newExportCmd(e),
 		newVerifyCmd(e),
 		newVersionCmd(e),
