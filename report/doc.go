@@ -20,6 +20,12 @@
 // fit Options.Width, and control characters are shown escaped; with no
 // Width nothing is cut (see TableWriter).
 //
+// SARIF 2.1.0 (for GitHub code scanning) is results, not rows: a
+// SARIFWriter takes a tool with its rules and SARIFResults the caller
+// builds (a rule, a level, a message, file or logical locations), checks
+// what GitHub would reject, and streams one run. CheckSARIF checks a log's
+// required structure.
+//
 // Output files: Create writes to a temporary file next to the target
 // (mode 0600) and Commit renames it into place, so an interrupted run never
 // leaves half a file; AbortAll removes every open temporary from a signal

@@ -238,8 +238,9 @@ func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // FormatForPath returns the format a file name implies by its extension
 // (.csv, .json, .ndjson or .jsonl, .parquet, .ocsf.json or .ocsf.jsonl,
-// .asff.json, .html or .htm, case-insensitive), and false for any other
-// name. A plain .json is json.
+// .asff.json, .html or .htm, .sarif, case-insensitive), and false for any
+// other name. A plain .json is json. FormatSARIF is not one NewWriter
+// writes: see SARIFWriter.
 func FormatForPath(path string) (string, bool) {
 	ext := strings.ToLower(filepath.Ext(path))
 	if (ext == ".json" || ext == ".jsonl") && strings.HasSuffix(strings.ToLower(strings.TrimSuffix(path, filepath.Ext(path))), ".ocsf") {
@@ -259,6 +260,8 @@ func FormatForPath(path string) (string, bool) {
 		return FormatNDJSON, true
 	case ".parquet":
 		return FormatParquet, true
+	case ".sarif":
+		return FormatSARIF, true
 	}
 	return "", false
 }

@@ -37,22 +37,32 @@ type KeyActivity struct {
 	Info        keyid.Info `json:"decoded"` // from keyid.Lookup; zero when the ID is not one
 	DecodeError string     `json:"decode_error,omitempty"`
 
-	Calls            int64            `json:"calls"`              // distinct API calls signed with the key (cross-account copies counted once; see copies)
-	FirstUse         time.Time        `json:"first_use,omitzero"` // zero when never used in the logs
-	LastUse          time.Time        `json:"last_use,omitzero"`
-	Accounts         []Count          `json:"accounts"`       // userIdentity.accountId of the calls
-	Principals       []Count          `json:"principals"`     // userIdentity.arn
-	IdentityTypes    []Count          `json:"identity_types"` // userIdentity.type
-	Services         []Count          `json:"services"`       // eventSource
-	Regions          []Count          `json:"regions"`        // awsRegion
-	EventNames       []Count          `json:"event_names"`
-	SourceIPs        []Count          `json:"source_ips"`
-	UserAgents       []Count          `json:"user_agents"`
-	ErrorCodes       []Count          `json:"error_codes"` // calls that failed, by errorCode
-	Recipients       []Count          `json:"recipients"`  // accounts whose trails logged the calls (every copy)
-	Lifecycle        []LifecycleEvent `json:"lifecycle"`
-	LifecycleDropped int              `json:"lifecycle_dropped,omitempty"` // lifecycle events beyond MaxLifecycle
-	Truncated        bool             `json:"truncated,omitempty"`         // some dimension had more than MaxDistinct values
+	Calls         int64            `json:"calls"`              // distinct API calls signed with the key (cross-account copies counted once; see copies)
+	FirstUse      time.Time        `json:"first_use,omitzero"` // zero when never used in the logs
+	LastUse       time.Time        `json:"last_use,omitzero"`
+	Accounts      []Count          `json:"accounts"`       // userIdentity.accountId of the calls
+	Principals    []Count          `json:"principals"`     // userIdentity.arn
+	IdentityTypes []Count          `json:"identity_types"` // userIdentity.type
+	Services      []Count          `json:"services"`       // eventSource
+	Regions       []Count          `json:"regions"`        // awsRegion
+	EventNames    []Count          `json:"event_names"`
+	SourceIPs     []Count          `json:"source_ips"`
+	UserAgents    []Count          `json:"user_agents"`
+	ErrorCodes    []Count          `json:"error_codes"` // calls that failed, by errorCode
+	Recipients    []Count          `json:"recipients"`  // accounts whose trails logged the calls (every copy)
+	Lifecycle     []LifecycleEvent `json:"lifecycle"`
+
+	LastService string `json:"last_service,omitempty"` // eventSource of the last call
+	LastRegion  string `json:"last_region,omitempty"`  // awsRegion of the last call
+	// CallerIdentity is the sts:GetCallerIdentity calls signed with the
+	// key: what a scanner (or an attacker) makes to check that a key works.
+	CallerIdentity CallSpan `json:"get_caller_identity,omitzero"`
+	// Since and AfterSince are set when Since was called for the key: the
+	// calls at or after that time.
+	Since            time.Time `json:"since,omitzero"`
+	AfterSince       CallSpan  `json:"calls_since,omitzero"`
+	LifecycleDropped int       `json:"lifecycle_dropped,omitempty"` // lifecycle events beyond MaxLifecycle
+	Truncated        bool      `json:"truncated,omitempty"`         // some dimension had more than MaxDistinct values
 }
 
 // LifecycleEvent is one event that created, changed, deleted or issued
@@ -66,6 +76,37 @@ type LifecycleEvent struct {
 	ErrorCode string    `json:"error_code,omitempty"` // "" when the call succeeded
 	Detail    string    `json:"detail,omitempty"`     // target user, assumed role, expiry
 	EventID   string    `json:"event_id,omitempty"`
+	Expires   time.Time `json:"expires,omitzero"` // issued: the credentials' expiration
+}
+
+// CallSpan counts calls (as Calls does: cross-account copies once) and
+// says when the first and last were.
+type CallSpan struct {
+	Calls int64     `json:"calls"`
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
+}
+
+// span tracks a CallSpan while events are added.
+type span struct {
+	calls       copies
+	first, last int64
+}
+
+func (s *span) add(home bool, at int64) {
+	s.calls.add(home)
+	if s.first == 0 || at < s.first {
+		s.first = at
+	}
+	s.last = max(s.last, at)
+}
+
+func (s span) result(in bool) CallSpan {
+	n := s.calls.n(in)
+	if n == 0 {
+		return CallSpan{}
+	}
+	return CallSpan{Calls: n, First: msTime(s.first), Last: msTime(s.last)}
 }
 
 type trace struct {
@@ -82,6 +123,11 @@ type trace struct {
 	life       []LifecycleEvent
 	lifeSeen   map[string]bool
 	dropped    int
+
+	lastService, lastRegion string
+	callerIdentity          span
+	since                   int64 // Unix ms; 0 when Since was not called
+	afterSince              span
 }
 
 const (
@@ -121,6 +167,15 @@ func NewActivity(keys []string) *Activity {
 	return a
 }
 
+// Since asks Add to count the calls key makes at or after t as well
+// (KeyActivity.AfterSince): for a leaked key, its use after the leak.
+// Call it before Add; a key not given to NewActivity is ignored.
+func (a *Activity) Since(key string, t time.Time) {
+	if tr := a.traces[key]; tr != nil && !t.IsZero() {
+		tr.since = t.UnixMilli()
+	}
+}
+
 // Add folds the events of rec (schema cloudtrail.EventSchema). It does not
 // retain rec. It fails, wrapping ErrEventSchema, on another schema.
 func (a *Activity) Add(rec arrow.Record) error {
@@ -154,7 +209,17 @@ func (t *trace) use(ev *events, i int, at int64, recipient string) {
 	if t.first == 0 || at < t.first {
 		t.first = at
 	}
+	if at >= t.last {
+		t.lastService = strings.Clone(ev.Str(ct.ColEventSource, i))
+		t.lastRegion = strings.Clone(ev.Str(ct.ColAWSRegion, i))
+	}
 	t.last = max(t.last, at)
+	if ev.Str(ct.ColEventName, i) == "GetCallerIdentity" && ev.Str(ct.ColEventSource, i) == "sts.amazonaws.com" {
+		t.callerIdentity.add(home, at)
+	}
+	if t.since != 0 && at >= t.since {
+		t.afterSince.add(home, at)
+	}
 	vals := [numDims]string{
 		dimAccount:   caller,
 		dimPrincipal: ev.Str(ct.ColUIARN, i),
@@ -198,6 +263,7 @@ func (t *trace) use(ev *events, i int, at int64, recipient string) {
 func (t *trace) lifecycle(ev *events, i int, at int64, col int) {
 	name := ev.Str(ct.ColEventName, i)
 	var action, detail string
+	var expires int64
 	switch {
 	case col == ct.ColRespAccessKeyID && name == "CreateAccessKey":
 		action, detail = "created", userDetail(ev, i)
@@ -213,6 +279,7 @@ func (t *trace) lifecycle(ev *events, i int, at int64, col int) {
 		}
 		if x := ev.Millis(ct.ColRespCredentialsExpiration, i); x != 0 {
 			parts = append(parts, "expires "+msTime(x).Format(time.RFC3339))
+			expires = x
 		}
 		detail = strings.Join(parts, ", ")
 	default:
@@ -249,6 +316,7 @@ func (t *trace) lifecycle(ev *events, i int, at int64, col int) {
 		ErrorCode: strings.Clone(ev.Str(ct.ColErrorCode, i)),
 		Detail:    detail,
 		EventID:   strings.Clone(ev.Str(ct.ColEventID, i)),
+		Expires:   msTime(expires),
 	})
 }
 
@@ -296,6 +364,9 @@ func (a *Activity) result(t *trace) KeyActivity {
 		AccessKeyID: t.id, Info: t.info, DecodeError: t.decErr,
 		Calls: t.calls.n(in), FirstUse: msTime(t.first), LastUse: msTime(t.last),
 		Truncated: t.truncated, LifecycleDropped: t.dropped,
+		LastService: t.lastService, LastRegion: t.lastRegion,
+		CallerIdentity: t.callerIdentity.result(in), AfterSince: t.afterSince.result(in),
+		Since: msTime(t.since),
 	}
 	counts := func(d int) []Count {
 		var cs []Count

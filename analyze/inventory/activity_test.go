@@ -124,3 +124,52 @@ func TestActivity(t *testing.T) {
 		}
 	}
 }
+
+// TestActivitySince: the calls at or after Since, the GetCallerIdentity
+// calls, the last call's service and region, and an issue's expiry.
+func TestActivitySince(t *testing.T) {
+	k := keyOf("AKIA", acctA, 43)
+	asia := keyOf("ASIA", acctA, 44)
+	gci := func(when time.Time) *ct.Event {
+		e := call(when, acctA, "bob", k)
+		e.Set(ct.ColEventSource, "sts.amazonaws.com")
+		e.Set(ct.ColEventName, "GetCallerIdentity")
+		return e
+	}
+	issue := call(at(0), acctA, "bob", k)
+	issue.Set(ct.ColEventSource, "sts.amazonaws.com")
+	issue.Set(ct.ColEventName, "GetSessionToken")
+	issue.Set(ct.ColRespCredentialsAccessKeyID, asia)
+	issue.Set(ct.ColRespCredentialsExpiration, at(12*time.Hour))
+	evs := []*ct.Event{
+		issue,
+		gci(at(time.Hour)),
+		gci(at(3 * time.Hour)),
+		with(call(at(5*time.Hour), acctA, "bob", k), ct.ColAWSRegion, "eu-west-1"),
+		call(at(2*time.Hour), acctA, "bob", k),
+	}
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	a := NewActivity([]string{k, asia})
+	a.Since(k, at(2*time.Hour))
+	a.Since("AKIANOTASKEDFOR00000", at(0))
+	rec := record(mem, evs...)
+	defer rec.Release()
+	if err := a.Add(rec); err != nil {
+		t.Fatal(err)
+	}
+	r := a.Result(k)
+	want := CallSpan{Calls: 3, First: at(2 * time.Hour), Last: at(5 * time.Hour)}
+	if r.AfterSince != want || !r.Since.Equal(at(2*time.Hour)) {
+		t.Errorf("after since = %+v since %s, want %+v", r.AfterSince, r.Since, want)
+	}
+	if want := (CallSpan{Calls: 2, First: at(time.Hour), Last: at(3 * time.Hour)}); r.CallerIdentity != want {
+		t.Errorf("GetCallerIdentity = %+v, want %+v", r.CallerIdentity, want)
+	}
+	if r.LastRegion != "eu-west-1" || r.LastService == "" {
+		t.Errorf("last call: %s %s", r.LastService, r.LastRegion)
+	}
+	if s := a.Result(asia); len(s.Lifecycle) != 1 || !s.Lifecycle[0].Expires.Equal(at(12*time.Hour)) || !s.AfterSince.First.IsZero() {
+		t.Errorf("issued key: %+v", s)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // Len is the length of an access key ID (AKIA, ASIA). MaxLen is the
@@ -269,4 +270,62 @@ func IsAccountID(s string) bool {
 		}
 	}
 	return true
+}
+
+// PartialMinLen is the shortest visible prefix of an access key ID whose
+// account DecodePartial can always decode: the 4-character prefix and 9
+// more. The account is bits 46 to 7 of the 48 bits that characters 5 to
+// 14 encode, so characters 5 to 12 carry all of it but its lowest bit,
+// which is the top bit of character 13.
+const PartialMinLen = 13
+
+// NotePartial is Info.NoAccountReason when too little of a redacted key ID
+// remains to decode its account.
+const NotePartial = "cannot be decoded (too few characters of the redacted key ID remain)"
+
+// DecodePartial decodes the visible start of a redacted access key ID (a
+// secret scanner's "AKIAY34FZKBOK..."): its kind, its generation and,
+// when the characters given fix it (PartialMinLen, or fewer when both
+// completions agree), its account. prefix must be a known 4-character
+// prefix followed by up to 16 base32 characters; a complete ID is decoded
+// as Decode does. Errors wrap ErrInvalid and never quote prefix.
+func DecodePartial(prefix string) (Info, error) {
+	if len(prefix) >= Len {
+		return Decode(prefix)
+	}
+	if len(prefix) < 4 {
+		return Info{}, fmt.Errorf("%w: %d characters, too short for a prefix", ErrInvalid, len(prefix))
+	}
+	k, ok := LookupPrefix(prefix[:4])
+	if !ok {
+		return Info{}, fmt.Errorf("%w: unknown prefix", ErrInvalid)
+	}
+	for i := 4; i < len(prefix); i++ {
+		if !isBase32(prefix[i]) {
+			return Info{}, fmt.Errorf("%w: character %d is not base32 (A-Z, 2-7)", ErrInvalid, i+1)
+		}
+	}
+	info := Info{ID: prefix, Kind: k}
+	if len(prefix) == 4 {
+		info.NoAccountReason = NotePartial
+		return info, nil
+	}
+	pad := func(c byte) string { return prefix + strings.Repeat(string(c), Len-len(prefix)) }
+	lo, err1 := Decode(pad('A'))
+	hi, err2 := Decode(pad('7'))
+	if err1 != nil || err2 != nil {
+		return Info{}, fmt.Errorf("%w: not decodable", ErrInvalid) // unreachable: every character was checked
+	}
+	info.Generation = lo.Generation
+	switch {
+	case lo.Generation == Legacy:
+		info.NoAccountReason = NoteLegacy
+	case lo.Account != "" && lo.Account == hi.Account:
+		info.Account = lo.Account
+	case lo.Account == "" && hi.Account == "" && lo.NoAccountReason == NoteOutOfRange && hi.NoAccountReason == NoteOutOfRange:
+		info.NoAccountReason = NoteOutOfRange
+	default:
+		info.NoAccountReason = NotePartial
+	}
+	return info, nil
 }

@@ -332,3 +332,37 @@ func TestIsAccountID(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodePartial(t *testing.T) {
+	const full = "AKIA3KF6UTOH246HKXHC" // account 777788889999
+	want, _ := Decode(full)
+	for n := 4; n <= Len; n++ {
+		got, err := DecodePartial(full[:n])
+		if err != nil {
+			t.Fatalf("%d characters: %v", n, err)
+		}
+		if got.Prefix != "AKIA" {
+			t.Errorf("%d characters: kind %q", n, got.Prefix)
+		}
+		switch {
+		case n >= PartialMinLen && got.Account != want.Account:
+			t.Errorf("%d characters: account %q, want %s", n, got.Account, want.Account)
+		case got.Account != "" && got.Account != want.Account:
+			t.Errorf("%d characters: account %q is wrong (want %s or none)", n, got.Account, want.Account)
+		case got.Account == "" && got.NoAccountReason == "":
+			t.Errorf("%d characters: no account and no reason", n)
+		}
+	}
+	// Characters 5 to 12 leave the lowest bit of the account open.
+	if got, _ := DecodePartial(full[:12]); got.Account != "" {
+		t.Errorf("12 characters decoded to %s: the lowest bit is in character 13", got.Account)
+	}
+	if got, _ := DecodePartial("AKIAIOSFODNN"); got.Generation != Legacy || got.NoAccountReason != NoteLegacy {
+		t.Errorf("legacy prefix: %+v", got)
+	}
+	for _, bad := range []string{"", "AKI", "AXYZ3KF6", "AKIA3KF1", "AKIA3kf6"} {
+		if _, err := DecodePartial(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("DecodePartial(%q) = %v, want ErrInvalid", bad, err)
+		}
+	}
+}

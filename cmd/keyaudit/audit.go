@@ -59,11 +59,13 @@ last rotation. Inactive keys get no stale/unused finding.
   keyaudit audit --fail-on high --ignore suppressions.json reports/
   keyaudit audit -f json -o today.json --baseline yesterday.json --fail-on-new high reports/ AWSLogs/
   keyaudit audit -f asff --asff-region eu-west-1 -o asff/ reports/ AWSLogs/
-  keyaudit audit --as-of 2026-11-01 -o report.html reports/ AWSLogs/`,
+  keyaudit audit --as-of 2026-11-01 -o report.html reports/ AWSLogs/
+  keyaudit audit -o findings.sarif reports/ AWSLogs/   # SARIF 2.1.0: a logical location per account, user, key`,
 		RunE: func(c *cobra.Command, args []string) error { return runAudit(c, e, o, args) },
 	}
 	o.in.register(c)
 	o.out.findings = true // -f asff, html, ocsf
+	o.out.sarif = true
 	o.out.register(c, "table")
 	o.verify.register(c)
 	o.asff.register(c)
@@ -189,6 +191,8 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 	}
 	topts.ASFF = o.asff.options(cfg.AsOf)
 	switch {
+	case o.out.format == report.FormatSARIF:
+		err = writeSARIF(e, o.out.output, o.in.guard, auditSARIFTool(), findingsSARIF(findings))
 	case o.out.format == report.FormatHTML:
 		err = writeHTML(e, &o.out, o.in.guard, auditResult{paths, cfg, res, ki, sr, findings, sups, supStats})
 	case o.out.format == report.FormatASFF && asffDir(o.out.output):

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -109,6 +110,7 @@ type outputFlags struct {
 	formatSet      func() bool // whether -f was given
 	wide           bool        // table: every column, nothing shortened, whatever the terminal width
 	findings       bool        // the command writes findings: it offers report.FindingsOnly formats
+	sarif          bool        // the command also writes -f sarif (set before register)
 }
 
 func (f *outputFlags) register(c *cobra.Command, def string) {
@@ -129,14 +131,22 @@ func (f *outputFlags) formats() []string {
 			out = append(out, ff)
 		}
 	}
+	if f.sarif {
+		out = append(out, report.FormatSARIF)
+		slices.Sort(out)
+	}
 	return out
 }
 
 func (f *outputFlags) extensions() string {
+	var exts string
 	if f.findings {
-		return " .asff.json .html .ocsf.json .ocsf.jsonl"
+		exts += " .asff.json .html .ocsf.json .ocsf.jsonl"
 	}
-	return ""
+	if f.sarif {
+		exts += " .sarif"
+	}
+	return exts
 }
 
 func (f *outputFlags) check(e *env) error {
@@ -145,6 +155,9 @@ func (f *outputFlags) check(e *env) error {
 		if ff, ok := report.FormatForPath(f.output); ok {
 			f.format = ff
 		}
+	}
+	if f.format == report.FormatSARIF && !f.sarif {
+		return usageErr("this command does not write SARIF (audit and triage do): use one of %s", strings.Join(f.formats(), ", "))
 	}
 	if !contains(f.formats(), f.format) {
 		if report.FindingsOnly(f.format) {
@@ -557,6 +570,21 @@ func writeOutput(e *env, out *outputFlags, inputs *report.InputSet, schema *arro
 		return file.Commit()
 	}
 	return nil
+}
+
+// writeSARIF writes results as one SARIF log to stdout or to an atomically
+// created file (see writeText).
+func writeSARIF(e *env, output string, inputs *report.InputSet, tool report.SARIFTool, results []report.SARIFResult) error {
+	return writeText(e, output, inputs, func(w io.Writer) error {
+		sw, err := report.NewSARIFWriter(w, tool)
+		if err != nil {
+			return err
+		}
+		if err := sw.Write(results...); err != nil {
+			return err
+		}
+		return sw.Close()
+	})
 }
 
 // writeText writes what write produces to stdout, or to output (when it is

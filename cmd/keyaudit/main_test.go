@@ -22,11 +22,15 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the end-to-end scripts in testdata/script: exit codes,
 // stderr and output files of real command lines over the demo data ($DEMO),
-// the signed bucket copy of verify ($VERIFY) and the audit baselines
-// ($BASELINE).
+// the scanner reports over it ($LEAKS), the signed bucket copy of verify
+// ($VERIFY) and the audit baselines ($BASELINE).
 // `go test ./cmd/keyaudit -update` rewrites their expected outputs.
 func TestScripts(t *testing.T) {
 	demo, err := filepath.Abs("../../testdata/demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaks, err := filepath.Abs("../../testdata/leaks")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +47,7 @@ func TestScripts(t *testing.T) {
 		UpdateScripts: golden.Update(),
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("DEMO", demo)
+			e.Setenv("LEAKS", leaks)
 			e.Setenv("VERIFY", fixture)
 			e.Setenv("BASELINE", baseline)
 			return nil

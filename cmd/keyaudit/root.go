@@ -30,8 +30,8 @@ type env struct {
 
 const exitCodesHelp = `Exit codes:
   0    ran; no finding at or above --fail-on
-  1    --fail-on or --fail-on-new SEVERITY was met (audit), or --fail-on-tamper found a file not valid
-       (verify, audit --verify)
+  1    --fail-on or --fail-on-new SEVERITY was met (audit), --fail-on VERDICT was met (triage), or
+       --fail-on-tamper found a file not valid (verify, audit --verify)
   2    usage error (bad flag, bad --as-of, missing path, unwritable output, Parquet to a terminal),
        no usable input at all, or any input error under --strict
   3    collect: some accounts or regions could not be collected (without --allow-partial)
@@ -75,6 +75,7 @@ understand are listed as skipped, never fatal.
 		newSessionsCmd(e),
 		newWhoisCmd(e),
 		newTraceCmd(e),
+		newTriageCmd(e),
 		newExportCmd(e),
 		newVerifyCmd(e),
 		newVersionCmd(e),

@@ -70,6 +70,7 @@ func TestSecretsNeverLeave(t *testing.T) {
 	var seen bytes.Buffer // everything keyaudit said or wrote
 	runs := [][]string{
 		{"audit", "--as-of", "2026-11-01", in},
+		{"audit", "--as-of", "2026-11-01", "-f", "sarif", in},
 		{"whois", "AKIAZZZZZZZZZZZZZZZ3", "ASIAZZZZZZZZZZZZZZZ4", in},
 		{"trace", "--as-of", "2026-11-01", "ASIAZZZZZZZZZZZZZZZ4", in},
 		{"trace", "--as-of", "2026-11-01", "-f", "json", "AKIAZZZZZZZZZZZZZZZ3", in},

@@ -226,7 +226,7 @@ func TestREADMEHideOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for cmd, o := range map[string]*report.Options{"audit": &auditTable, "keys": &keysTable, "rotation": &rotationTable, "sessions": &sessionsTable} {
+	for cmd, o := range map[string]*report.Options{"audit": &auditTable, "keys": &keysTable, "rotation": &rotationTable, "sessions": &sessionsTable, "triage": &triageTable} {
 		row := "| `" + cmd + "` | `" + strings.Join(o.HideOrder, "`, `") + "` |"
 		if !strings.Contains(string(readme), row) {
 			t.Errorf("README does not have the row %s", row)

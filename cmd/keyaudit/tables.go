@@ -36,6 +36,11 @@ var (
 			"old_source_ips", "old_user_agents", "old_slot", "new_slot", "both_active_days", "stalled",
 			"old_calls_since_new", "old_status", "new_status", "next_step"},
 	}
+	triageTable = report.Options{
+		Columns:   []string{"verdict", "access_key_id", "account_id", "ours", "owner", "status", "last_used", "calls_after_leak", "locations", "next_step"},
+		FreeText:  []string{"locations", "next_step"},
+		HideOrder: []string{"calls_after_leak", "last_used", "locations", "status", "next_step", "account_id"},
+	}
 	sessionsTable = report.Options{
 		Columns:   []string{"access_key_id", "account_id", "issued_by", "root_kind", "root_principal", "chain_depth", "event_count"},
 		HideOrder: []string{"event_count", "chain_depth", "issued_by", "account_id", "root_kind"},
