@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/keyaudit/keyaudit/analyze/keyid"
 )
 
 // runner is one Run.
@@ -223,7 +225,13 @@ func (r *runner) targets(ctx context.Context) ([]target, error) {
 				if e.State == "" {
 					e.State = string(a.Status) // older API field
 				}
-				if e.State != string(orgtypes.AccountStateActive) {
+				switch {
+				case !keyid.IsAccountID(e.ID):
+					// The ID names folders and files: never a path from a response.
+					e.Status = StatusError
+					e.Error = fmt.Sprintf("organizations ListAccounts returned %q, which is not a 12-digit account ID", e.ID)
+					e.ID = "invalid"
+				case e.State != string(orgtypes.AccountStateActive):
 					e.Status = StatusSkipped
 					e.Check = "the account is " + e.State + " in the organization: only ACTIVE accounts are read"
 				}
@@ -239,6 +247,9 @@ func (r *runner) targets(ctx context.Context) ([]target, error) {
 			}
 		}
 	default:
+		if !keyid.IsAccountID(r.callerAccount) {
+			return nil, fmt.Errorf("sts GetCallerIdentity returned account %q, which is not a 12-digit account ID", r.callerAccount)
+		}
 		ids = []*AccountEntry{{ID: r.callerAccount}}
 	}
 	var ts []target

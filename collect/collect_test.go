@@ -285,3 +285,35 @@ func noSecrets(t *testing.T, dir string) {
 		return nil
 	})
 }
+
+// TestHostileNames: account IDs and regions name folders, so a value from
+// a response or a flag that is not what it claims is refused, never joined
+// into a path (issue 17).
+func TestHostileNames(t *testing.T) {
+	srv := demoFake(t)
+	srv.Add(&fakeaws.Account{ID: "../../../../tmp/evil", Name: "evil"})
+	out := t.TempDir()
+	o := trailOptions(srv, out, newClock())
+	o.Org = true
+	m, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := accountOf(m, "invalid")
+	if bad == nil || bad.Status != StatusError || !strings.Contains(bad.Error, "not a 12-digit account ID") || !m.Partial {
+		t.Fatalf("hostile account ID: %s", js(m))
+	}
+	filepath.WalkDir(filepath.Dir(out), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.Contains(p, "evil") {
+			t.Errorf("a path was made from the hostile ID: %s", p)
+		}
+		return nil
+	})
+	for _, region := range []string{"../x", "us-east-1/../../y", "US-EAST-1", "us-east-1\n"} {
+		o := options(srv, t.TempDir(), newClock())
+		o.Regions = []string{region}
+		if _, err := Run(context.Background(), o); err == nil || !strings.Contains(err.Error(), "is not an AWS region name") {
+			t.Errorf("region %q: %v", region, err)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,6 +31,10 @@ const (
 	// accounts' own CloudTrail shows who read them.
 	RoleSessionName = "keyaudit-collect"
 )
+
+// regionRe is what an AWS region name can be; region names become folder
+// names (lookup-events/ACCOUNT/REGION/), so nothing else is accepted.
+var regionRe = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
 
 // DefaultRegions are the commercial regions enabled by default in every
 // account. Opt-in regions (af-south-1, ap-east-1, me-south-1, ...) are read
@@ -186,6 +191,11 @@ func (o Options) withDefaults() (Options, error) {
 	for _, a := range o.Accounts {
 		if !keyid.IsAccountID(a) {
 			return o, fmt.Errorf("account %q is not a 12-digit account ID", a)
+		}
+	}
+	for _, r := range o.Regions {
+		if !regionRe.MatchString(r) {
+			return o, fmt.Errorf("region %q is not an AWS region name (such as us-east-1 or us-gov-west-1)", r)
 		}
 	}
 	return o, nil
