@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
-	"github.com/keyaudit/keyaudit/verify/digest"
 	"github.com/keyaudit/keyaudit/internal/digestgen"
+	"github.com/keyaudit/keyaudit/verify/digest"
 )
 
 // BenchmarkRun verifies ten days of one region (240 signed digests, 2,400

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyaudit/keyaudit/internal/digestgen"
 	"github.com/keyaudit/keyaudit/internal/golden"
 	"github.com/keyaudit/keyaudit/verify/digest"
-	"github.com/keyaudit/keyaudit/internal/digestgen"
 )
 
 // fixtureDir is the signed bucket copy of the README example and of

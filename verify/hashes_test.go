@@ -10,8 +10,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/keyaudit/keyaudit/ingest"
-	"github.com/keyaudit/keyaudit/verify/digest"
 	"github.com/keyaudit/keyaudit/internal/digestgen"
+	"github.com/keyaudit/keyaudit/verify/digest"
 )
 
 // ingestHashes reads paths with the ingest, hashing every CloudTrail log

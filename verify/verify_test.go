@@ -12,9 +12,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/keyaudit/keyaudit/internal/digestgen"
 	"github.com/keyaudit/keyaudit/report"
 	"github.com/keyaudit/keyaudit/verify/digest"
-	"github.com/keyaudit/keyaudit/internal/digestgen"
 )
 
 var (

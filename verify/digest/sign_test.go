@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keyaudit/keyaudit/verify/digest"
 	"github.com/keyaudit/keyaudit/internal/digestgen"
+	"github.com/keyaudit/keyaudit/verify/digest"
 )
 
 var (
