@@ -73,7 +73,7 @@ func (v *auditVerify) check(e *env, in *inputFlags, paths []string) error {
 			return err
 		}
 	}
-	useCollected(e, in.quiet, paths, &v.publicKeys, &v.signatures)
+	useCollected(e, in, paths, &v.publicKeys, &v.signatures)
 	maxFile, err := parseSize(in.maxFileSize)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -37,7 +38,31 @@ type inputFlags struct {
 	keepRaw     bool                   // export writes every column; otherwise only those the sinks read are kept
 	hashFiles   func(path string) bool // ingest.Options.HashFiles (audit --verify)
 
-	guard *report.InputSet // every input file of this run, set by protect
+	guard  *report.InputSet // every input file of this run, set by visit
+	walked map[string]bool  // the paths visit has walked
+}
+
+// visit walks paths as the ingest will, adding every file to the input
+// guard and calling fn (if not nil) with it. A path already walked is not
+// walked again, so commands that look for files of their own before
+// protect (verify's saved keys) pay for one walk only.
+func (f *inputFlags) visit(paths []string, fn func(path string, fi fs.FileInfo)) {
+	if f.guard == nil {
+		f.guard, f.walked = report.NewInputSet(), map[string]bool{}
+	}
+	var todo []string
+	for _, p := range paths {
+		if !f.walked[p] {
+			f.walked[p] = true
+			todo = append(todo, p)
+		}
+	}
+	ingest.VisitFiles(todo, func(path string, fi fs.FileInfo) {
+		f.guard.Add(path, fi)
+		if fn != nil {
+			fn(path, fi)
+		}
+	})
 }
 
 // protect finds every file the run will read or skip (walking directories
@@ -46,10 +71,7 @@ type inputFlags struct {
 // that would write over, or through a link to, one of them. Every output
 // file is checked again just before it is renamed into place.
 func (f *inputFlags) protect(paths []string, outputs ...string) error {
-	if f.guard == nil {
-		f.guard = report.NewInputSet()
-		ingest.VisitFiles(paths, f.guard.Add)
-	}
+	f.visit(paths, nil)
 	outs := append([]string{f.statsFile}, outputs...)
 	for i, out := range outs {
 		if out == "" || out == "-" {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +15,6 @@ import (
 	"github.com/keyaudit/keyaudit/analyze/inventory"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
 	"github.com/keyaudit/keyaudit/analyze/triage"
-	"github.com/keyaudit/keyaudit/ingest"
 	"github.com/keyaudit/keyaudit/internal/termtext"
 	"github.com/keyaudit/keyaudit/report"
 )
@@ -108,14 +108,13 @@ func runTriage(c *cobra.Command, e *env, o *triageOptions, paths []string) error
 		return err
 	}
 	// The reports are inputs too: no output may overwrite them.
-	o.in.guard = report.NewInputSet()
-	ingest.VisitFiles(paths, o.in.guard.Add)
+	inputs := slices.Clone(paths)
 	for _, r := range o.reports {
 		if r != "-" {
-			o.in.guard.AddPath(r)
+			inputs = append(inputs, r)
 		}
 	}
-	if err := o.in.protect(paths, o.out.output); err != nil {
+	if err := o.in.protect(inputs, o.out.output); err != nil {
 		return err
 	}
 	reps, err := readScannerReports(e, o.reports)

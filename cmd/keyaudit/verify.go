@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keyaudit/keyaudit/collect/layout"
-	"github.com/keyaudit/keyaudit/ingest"
 	"github.com/keyaudit/keyaudit/internal/termtext"
 	"github.com/keyaudit/keyaudit/report"
 	"github.com/keyaudit/keyaudit/verify"
@@ -96,7 +95,7 @@ func runVerify(c *cobra.Command, e *env, o *verifyOptions, paths []string) error
 	if err := o.out.check(e); err != nil {
 		return err
 	}
-	useCollected(e, o.in.quiet, paths, &o.publicKeys, &o.signatures)
+	useCollected(e, &o.in, paths, &o.publicKeys, &o.signatures)
 	inputs := append(append(append([]string{}, paths...), o.publicKeys...), o.signatures...)
 	if err := o.in.protect(inputs, o.out.output); err != nil {
 		return err
@@ -149,9 +148,9 @@ func runVerify(c *cobra.Command, e *env, o *verifyOptions, paths []string) error
 // useCollected adds to publicKeys and signatures the files keyaudit
 // collect saved anywhere under paths (collect-digest-signatures.json,
 // collect-public-keys-REGION.json), and says which on stderr.
-func useCollected(e *env, quiet bool, paths []string, publicKeys, signatures *[]string) {
+func useCollected(e *env, in *inputFlags, paths []string, publicKeys, signatures *[]string) {
 	var found []string
-	ingest.VisitFiles(paths, func(p string, _ fs.FileInfo) {
+	in.visit(paths, func(p string, _ fs.FileInfo) {
 		switch base := filepath.Base(p); {
 		case base == layout.SignaturesName && !slices.Contains(*signatures, p):
 			*signatures = append(*signatures, p)
@@ -161,7 +160,7 @@ func useCollected(e *env, quiet bool, paths []string, publicKeys, signatures *[]
 			found = append(found, p)
 		}
 	})
-	if len(found) > 0 && !quiet {
+	if len(found) > 0 && !in.quiet {
 		fmt.Fprintf(e.stderr, "verify: using what keyaudit collect saved: %s\n", termtext.Escape(strings.Join(found, ", ")))
 	}
 }
