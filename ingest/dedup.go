@@ -82,15 +82,26 @@ var dedupKinds = [...]Kind{KindCloudTrail, KindLookupEvents, KindJSONLines, Kind
 type origin uint64
 
 func makeOrigin(ord int64, index int, k Kind) origin {
+	return fileOrigin(ord, k).at(index)
+}
+
+// fileOrigin is the origin of a file's records without their index: a
+// worker computes it once per file, and at adds each record's index.
+func fileOrigin(ord int64, k Kind) origin {
 	ord = min(max(ord, 0), 1<<28-1)
-	idx := min(max(int64(index), 0), 1<<32-1)
 	var code uint64
 	for i, dk := range dedupKinds {
 		if dk == k {
 			code = uint64(i + 1)
 		}
 	}
-	return origin(uint64(ord)<<36 | uint64(idx)<<4 | code)
+	return origin(uint64(ord)<<36 | code)
+}
+
+// at is o (a fileOrigin) for the record at index.
+func (o origin) at(index int) origin {
+	idx := min(max(int64(index), 0), 1<<32-1)
+	return o | origin(uint64(idx)<<4)
 }
 
 func (o origin) kindCode() int { return int(o & 15) }

@@ -70,7 +70,7 @@ type worker struct {
 
 	cur       string // file being read
 	curOrd    int64  // its walk position (job.ord)
-	curKind   Kind   // its kind once known, for dedup origins
+	curOrigin origin // its dedup origin (walk position and kind) without the record index
 	fileErrs  int
 	moreErrs  int
 	stats     map[Kind]*Counts
@@ -115,7 +115,7 @@ func (w *worker) newDecoder(reject func(*InputError)) *cloudtrail.Decoder {
 	}
 	if ids := w.ids; ids != nil {
 		d.Seen = func(id []byte, index int) bool {
-			return ids.seenAt(id, makeOrigin(w.curOrd, index, w.curKind))
+			return ids.seenAt(id, w.curOrigin.at(index))
 		}
 	}
 	d.Reject = func(e *cloudtrail.RecordError) {
@@ -195,7 +195,7 @@ func (w *worker) run(jobs <-chan job) error {
 // error is fatal.
 func (w *worker) file(j job) (fatal error) {
 	w.cur, w.fileErrs, w.moreErrs = j.path, 0, 0
-	w.curOrd, w.curKind = j.ord, KindUnknown
+	w.curOrd, w.curOrigin = j.ord, fileOrigin(j.ord, KindUnknown)
 	defer func() {
 		if w.moreErrs > 0 {
 			w.errs = append(w.errs, &InputError{File: w.cur, Record: -1, Unlisted: w.moreErrs,
@@ -407,7 +407,7 @@ const eventWindow = 4 << 20
 // decodeWhole decodes a file of CloudTrail events as a stream: memory is
 // bounded by the window, not by the file.
 func (w *worker) decodeWhole(k Kind, f cloudtrail.Format, compressed bool) error {
-	w.curKind = k
+	w.curOrigin = fileOrigin(w.curOrd, k)
 	before := w.dec.Stats
 	inErr, rerr, fatal := w.dec.DecodeStream(w.bodyR, f, eventWindow, w.opts.MaxRecordBytes)
 	if fatal != nil {
@@ -469,7 +469,7 @@ func (w *worker) isJSONLines(head []byte) bool {
 // jsonLines decodes the body one line at a time, each bounded by
 // MaxRecordBytes.
 func (w *worker) jsonLines(compressed bool, size int64) error {
-	w.curKind = KindJSONLines
+	w.curOrigin = fileOrigin(w.curOrd, KindJSONLines)
 	c := w.count(KindJSONLines)
 	c.Files++
 	if n := lanesFor(size, compressed, w.opts.Workers); n > 1 {
