@@ -104,7 +104,7 @@ func ConsoleHint(fromConsole bool, userAgent string) bool {
 
 type kuKey struct {
 	key, typ, arn, user, acct, recip, source, region, ip, agent string
-	day                                                          int32
+	day                                                         int32
 }
 
 type suKey struct {
