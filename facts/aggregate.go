@@ -375,13 +375,12 @@ func (a *Aggregator) emitKeyUse() error {
 	for k := range a.keyUse {
 		keys = append(keys, k)
 	}
-	return emitChunks(a, KeyUse, keys, func(k kuKey) []val {
+	return emitChunks(a, KeyUse, keys, func(k kuKey, out []val) []val {
 		t := a.keyUse[k]
-		return []val{
+		return append(out,
 			strVal(k.key), strVal(k.typ), strVal(k.arn), strVal(k.user), strVal(k.acct), strVal(k.recip),
-			{n: int64(k.day), ok: true}, strVal(k.source), strVal(k.region), strVal(k.ip), strVal(k.agent),
-			{n: t.calls, ok: true}, {n: t.first, ok: true}, {n: t.last, ok: true},
-		}
+			val{n: int64(k.day), ok: true}, strVal(k.source), strVal(k.region), strVal(k.ip), strVal(k.agent),
+			val{n: t.calls, ok: true}, val{n: t.first, ok: true}, val{n: t.last, ok: true})
 	})
 }
 
@@ -390,37 +389,45 @@ func (a *Aggregator) emitSessionUse() error {
 	for k := range a.sessionUse {
 		keys = append(keys, k)
 	}
-	return emitChunks(a, SessionUse, keys, func(k suKey) []val {
+	return emitChunks(a, SessionUse, keys, func(k suKey, out []val) []val {
 		t := a.sessionUse[k]
 		console := val{ok: true}
 		if k.console {
 			console.n = 1
 		}
-		return []val{
+		return append(out,
 			strVal(k.key), strVal(k.typ), strVal(k.arn), strVal(k.user), strVal(k.acct),
-			strVal(k.issType), strVal(k.issARN), {n: k.created, ok: k.created != 0}, strVal(k.srcID),
+			strVal(k.issType), strVal(k.issARN), val{n: k.created, ok: k.created != 0}, strVal(k.srcID),
 			strVal(k.invokedBy), strVal(k.recip), console,
-			{n: t.calls, ok: true}, {n: t.first, ok: true}, {n: t.last, ok: true},
-		}
+			val{n: t.calls, ok: true}, val{n: t.first, ok: true}, val{n: t.last, ok: true})
 	})
 }
 
 // emitChunks emits the groups of a usage map, BatchRows at a time, so
 // that only one batch of rows is ever materialised. Sorted output sorts
 // the keys by their rows (the grain comes first, and is unique per map).
-func emitChunks[K comparable](a *Aggregator, t Table, keys []K, row func(K) []val) error {
+func emitChunks[K comparable](a *Aggregator, t Table, keys []K, row func(K, []val) []val) error {
 	if a.opts.Sorted {
-		slices.SortFunc(keys, func(x, y K) int { return compareRows(row(x), row(y)) })
+		var x1, y1 []val
+		slices.SortFunc(keys, func(x, y K) int {
+			x1, y1 = row(x, x1[:0]), row(y, y1[:0])
+			return compareRows(x1, y1)
+		})
 	}
 	sorted := a.opts.Sorted
 	a.opts.Sorted = false // the chunks are in order already
 	defer func() { a.opts.Sorted = sorted }()
-	rows := make([][]val, 0, min(len(keys), a.opts.BatchRows))
+	width := len(Columns(t))
+	n := min(len(keys), a.opts.BatchRows)
+	rows := make([][]val, 0, n)
+	flat := make([]val, 0, n*width)
 	for len(keys) > 0 {
 		n := min(len(keys), a.opts.BatchRows)
-		rows = rows[:0]
+		rows, flat = rows[:0], flat[:0]
 		for _, k := range keys[:n] {
-			rows = append(rows, row(k))
+			start := len(flat)
+			flat = row(k, flat)
+			rows = append(rows, flat[start:len(flat):len(flat)])
 		}
 		keys = keys[n:]
 		if err := a.emitRows(t, rows); err != nil {
@@ -480,6 +487,11 @@ func buildRecord(mem memory.Allocator, t Table, rows [][]val) arrow.Record {
 		switch fb := b.Field(c).(type) {
 		case *array.StringBuilder:
 			fb.Reserve(len(rows))
+			bytes := 0
+			for _, r := range rows {
+				bytes += len(r[c].s)
+			}
+			fb.ReserveData(bytes)
 			for _, r := range rows {
 				if r[c].ok && r[c].s != "" {
 					fb.Append(r[c].s)
