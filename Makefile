@@ -5,7 +5,7 @@ ASOF      := 2026-11-01
 FUZZTIME  ?= 2m
 PKGS      := ./...
 
-.PHONY: all build demo test bench fuzz lint clean
+.PHONY: all build demo test bench fuzz lint interop clean
 
 all: build
 
@@ -31,6 +31,10 @@ bench: build
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:
 	@bash scripts/fuzz.sh $(FUZZTIME)
+
+## interop: the DuckDB interop module (cgo, its own go.mod): keyaudit sql's duckdb script vs the native facts
+interop:
+	cd interop && $(GO) test -count=1 ./...
 
 ## lint: go vet and gofmt
 lint:
