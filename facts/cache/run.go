@@ -328,9 +328,10 @@ func wrapSinks(sinks []facts.Sink) []facts.Sink {
 }
 
 // readFile parses path alone (excluding the fingerprints excl) into set
-// through a sorted Aggregator.
+// through an Aggregator (unsorted: sorting costs more than parsing, and
+// entries need not be byte-stable, only equal as fact multisets).
 func readFile(ctx context.Context, fr *ingest.FileReader, opts ingest.Options, path string, excl []uint64, set *facts.Set) (*ingest.Result, []uint64, error) {
-	agg := facts.NewAggregator(opts.Mem, facts.Options{Sorted: true, MaxGroups: -1}, set)
+	agg := facts.NewAggregator(opts.Mem, facts.Options{MaxGroups: -1}, set)
 	res, ids, err := fr.Read(ctx, path, excl, agg)
 	if cerr := agg.Close(); err == nil {
 		err = cerr
