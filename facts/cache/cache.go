@@ -18,15 +18,14 @@ import (
 
 // Layout of a cache directory.
 const (
-	markerName    = "KEYAUDIT-CACHE"
-	markerText    = "keyaudit fact cache, format 1: one entry per CloudTrail input file (see `keyaudit cache info`)\n"
-	entriesDir    = "entries"
-	entryExt      = ".kfc"
-	tempPrefix    = ".tmp-"
-	dirPerm       = 0o700
-	filePerm      = 0o600
-	EnvDir        = "KEYAUDIT_CACHE_DIR" // the environment variable the CLI reads for --cache
-	notCacheError = "is not a keyaudit cache (no " + markerName + " file) and not empty"
+	markerName = "KEYAUDIT-CACHE"
+	markerText = "keyaudit fact cache, format 1: one entry per CloudTrail input file (see `keyaudit cache info`)\n"
+	entriesDir = "entries"
+	entryExt   = ".kfc"
+	tempPrefix = ".tmp-"
+	dirPerm    = 0o700
+	filePerm   = 0o600
+	EnvDir     = "KEYAUDIT_CACHE_DIR" // the environment variable the CLI reads for --cache
 )
 
 // ErrNotCache is the cause of the error Open, Clean and Prune return for
@@ -88,7 +87,7 @@ func check(dir string) error {
 	if len(ents) == 0 {
 		return errEmpty
 	}
-	return fmt.Errorf("%s %s: %w", dir, notCacheError, ErrNotCache)
+	return fmt.Errorf("%s: %w: no %s file, and the folder is not empty", dir, ErrNotCache, markerName)
 }
 
 // Dir is the cache's directory.
