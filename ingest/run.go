@@ -173,6 +173,30 @@ func firstErr(errs []error) error {
 
 // merge gathers the findings of the walker and the workers, sorted.
 func merge(wk *walker, workers []*worker) *Result {
+	parts := []part{{stats: wk.stats, errs: wk.errs, skipped: wk.skipped}}
+	for _, w := range workers {
+		parts = append(parts, w.part())
+	}
+	return mergeParts(parts)
+}
+
+// part is what one walker or worker found.
+type part struct {
+	stats   map[Kind]*Counts
+	errs    []*InputError
+	skipped []SkippedFile
+	reports []*credreport.Report // not selected yet
+	keyIDs  []string
+	hashes  []FileHash
+}
+
+func (w *worker) part() part {
+	return part{stats: w.stats, errs: w.errs, skipped: w.skipped, reports: w.reports, keyIDs: w.keyIDs, hashes: w.hashes}
+}
+
+// mergeParts adds up parts into one Result, sorted, with the newest
+// credential report of each account chosen.
+func mergeParts(parts []part) *Result {
 	res := &Result{Stats: map[Kind]*Counts{}}
 	add := func(stats map[Kind]*Counts) {
 		for k, c := range stats {
@@ -191,17 +215,14 @@ func merge(wk *walker, workers []*worker) *Result {
 			r.Duplicate += c.Duplicate
 		}
 	}
-	add(wk.stats)
-	res.Errors = append(res.Errors, wk.errs...)
-	res.Skipped = append(res.Skipped, wk.skipped...)
 	var reports []*credreport.Report
-	for _, w := range workers {
-		add(w.stats)
-		res.Errors = append(res.Errors, w.errs...)
-		res.Skipped = append(res.Skipped, w.skipped...)
-		reports = append(reports, w.reports...)
-		res.KeyIDs = append(res.KeyIDs, w.keyIDs...)
-		res.FileHashes = append(res.FileHashes, w.hashes...)
+	for _, p := range parts {
+		add(p.stats)
+		res.Errors = append(res.Errors, p.errs...)
+		res.Skipped = append(res.Skipped, p.skipped...)
+		reports = append(reports, p.reports...)
+		res.KeyIDs = append(res.KeyIDs, p.keyIDs...)
+		res.FileHashes = append(res.FileHashes, p.hashes...)
 	}
 	slices.SortFunc(res.FileHashes, func(a, b FileHash) int { return cmp.Compare(a.Path, b.Path) })
 	slices.Sort(res.KeyIDs)

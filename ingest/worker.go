@@ -47,10 +47,13 @@ var readAheadMin = wholeGzipMax
 // worker reads files from the jobs channel with its own buffers, gzip
 // reader and decoder.
 type worker struct {
-	ctx   context.Context
-	opts  *Options
-	ids   *idSet              // nil without dedup
-	out   chan<- arrow.Record // where decoders emit
+	ctx  context.Context
+	opts *Options
+	ids  *idSet // nil without dedup
+	// local, when set (a FileReader's worker), deduplicates within the
+	// current file instead of ids.
+	local *localIDs
+	emit  func(arrow.Record) error // where decoders emit; owns the record
 	dec   *cloudtrail.Decoder
 	lanes []*lane // decoders of a large JSON-lines file (see linesParallel)
 	// diverted, when set, collects dec's rejections instead of addErr.
@@ -84,11 +87,26 @@ type worker struct {
 }
 
 func newWorker(ctx context.Context, opts *Options, ids *idSet, out chan<- arrow.Record) *worker {
+	return newWorkerEmit(ctx, opts, ids, nil, func(rec arrow.Record) error {
+		select {
+		case out <- rec:
+			return nil
+		case <-ctx.Done():
+			rec.Release()
+			return ctx.Err()
+		}
+	})
+}
+
+// newWorkerEmit is newWorker with decoders that hand records to emit,
+// which owns them, and dedup by ids or else by local.
+func newWorkerEmit(ctx context.Context, opts *Options, ids *idSet, local *localIDs, emit func(arrow.Record) error) *worker {
 	w := &worker{
 		ctx:   ctx,
 		opts:  opts,
 		ids:   ids,
-		out:   out,
+		local: local,
+		emit:  emit,
 		fileR: bufio.NewReaderSize(nil, readBufSize),
 		bodyR: bufio.NewReaderSize(nil, readBufSize),
 		stats: map[Kind]*Counts{},
@@ -117,20 +135,13 @@ func (w *worker) newDecoder(reject func(*InputError)) *cloudtrail.Decoder {
 		d.Seen = func(id []byte, index int) bool {
 			return ids.seenAt(id, w.curOrigin.at(index))
 		}
+	} else if local := w.local; local != nil {
+		d.Seen = func(id []byte, _ int) bool { return local.seen(fingerprint(id)) }
 	}
 	d.Reject = func(e *cloudtrail.RecordError) {
 		reject(&InputError{File: w.cur, Line: e.Line, Record: e.Index, Column: e.Field, Err: e.Err})
 	}
-	ctx, out := w.ctx, w.out
-	d.Emit = func(rec arrow.Record) error {
-		select {
-		case out <- rec:
-			return nil
-		case <-ctx.Done():
-			rec.Release()
-			return ctx.Err()
-		}
-	}
+	d.Emit = w.emit
 	return d
 }
 

@@ -81,6 +81,7 @@ understand are listed as skipped, never fatal.
 		newVersionCmd(e),
 		newCollectCmd(e),
 		newSQLCmd(e),
+		newCacheCmd(e),
 	)
 	return root
 }

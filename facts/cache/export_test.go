@@ -1,0 +1,3 @@
+package cache
+
+func SetDebugParsed(f func(string)) { debugParsed = f }
