@@ -375,7 +375,7 @@ func (a *Aggregator) emitKeyUse() error {
 	for k := range a.keyUse {
 		keys = append(keys, k)
 	}
-	return emitChunks(a, KeyUse, keys, func(k kuKey, out []val) []val {
+	return emitChunks(a, KeyUse, keys, compareKU, func(k kuKey, out []val) []val {
 		t := a.keyUse[k]
 		return append(out,
 			strVal(k.key), strVal(k.typ), strVal(k.arn), strVal(k.user), strVal(k.acct), strVal(k.recip),
@@ -389,7 +389,7 @@ func (a *Aggregator) emitSessionUse() error {
 	for k := range a.sessionUse {
 		keys = append(keys, k)
 	}
-	return emitChunks(a, SessionUse, keys, func(k suKey, out []val) []val {
+	return emitChunks(a, SessionUse, keys, compareSU, func(k suKey, out []val) []val {
 		t := a.sessionUse[k]
 		console := val{ok: true}
 		if k.console {
@@ -406,13 +406,9 @@ func (a *Aggregator) emitSessionUse() error {
 // emitChunks emits the groups of a usage map, BatchRows at a time, so
 // that only one batch of rows is ever materialised. Sorted output sorts
 // the keys by their rows (the grain comes first, and is unique per map).
-func emitChunks[K comparable](a *Aggregator, t Table, keys []K, row func(K, []val) []val) error {
+func emitChunks[K comparable](a *Aggregator, t Table, keys []K, compare func(x, y K) int, row func(K, []val) []val) error {
 	if a.opts.Sorted {
-		var x1, y1 []val
-		slices.SortFunc(keys, func(x, y K) int {
-			x1, y1 = row(x, x1[:0]), row(y, y1[:0])
-			return compareRows(x1, y1)
-		})
+		slices.SortFunc(keys, compare)
 	}
 	sorted := a.opts.Sorted
 	a.opts.Sorted = false // the chunks are in order already
@@ -435,6 +431,43 @@ func emitChunks[K comparable](a *Aggregator, t Table, keys []K, row func(K, []va
 		}
 	}
 	return nil
+}
+
+// compareKU and compareSU order grain keys as compareRows orders their
+// rows: a string's null is "", which sorts first either way; a null time
+// is 0 and sorts before every time.
+func compareKU(x, y kuKey) int {
+	return cmp.Or(strings.Compare(x.key, y.key), strings.Compare(x.typ, y.typ), strings.Compare(x.arn, y.arn),
+		strings.Compare(x.user, y.user), strings.Compare(x.acct, y.acct), strings.Compare(x.recip, y.recip),
+		cmp.Compare(x.day, y.day), strings.Compare(x.source, y.source), strings.Compare(x.region, y.region),
+		strings.Compare(x.ip, y.ip), strings.Compare(x.agent, y.agent))
+}
+
+func compareSU(x, y suKey) int {
+	return cmp.Or(strings.Compare(x.key, y.key), strings.Compare(x.typ, y.typ), strings.Compare(x.arn, y.arn),
+		strings.Compare(x.user, y.user), strings.Compare(x.acct, y.acct), strings.Compare(x.issType, y.issType),
+		strings.Compare(x.issARN, y.issARN), compareTime(x.created, y.created), strings.Compare(x.srcID, y.srcID),
+		strings.Compare(x.invokedBy, y.invokedBy), strings.Compare(x.recip, y.recip), compareBool(x.console, y.console))
+}
+
+func compareTime(x, y int64) int {
+	if (x == 0) != (y == 0) {
+		if x == 0 {
+			return -1
+		}
+		return 1
+	}
+	return cmp.Compare(x, y)
+}
+
+func compareBool(x, y bool) int {
+	switch {
+	case x == y:
+		return 0
+	case !x:
+		return -1
+	}
+	return 1
 }
 
 // compareRows orders rows column by column: null first, then by value.
