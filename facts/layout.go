@@ -24,7 +24,7 @@ type source struct {
 
 // part is one name=value folder above a file.
 type part struct {
-	name, value string
+	name, value string // value: unescaped; hiveNull when null
 	null        bool
 }
 
@@ -165,7 +165,7 @@ func hiveParts(rel string) ([]part, error) {
 				return nil, fmt.Errorf("partition %s appears twice in the path", name)
 			}
 		}
-		p := part{name: name, null: value == hiveNull}
+		p := part{name: name, value: value, null: value == hiveNull}
 		if !p.null {
 			v, err := url.PathUnescape(value)
 			if err != nil {

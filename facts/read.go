@@ -31,6 +31,20 @@ var (
 	ErrMerge      = errors.New("fact sets cannot be merged")
 )
 
+// causeError is an error whose message is written whole, with a sentinel
+// cause for errors.Is that the message need not repeat.
+type causeError struct {
+	msg   string
+	cause error
+}
+
+func (e *causeError) Error() string { return e.msg }
+func (e *causeError) Unwrap() error { return e.cause }
+
+func failf(cause error, format string, a ...any) error {
+	return &causeError{msg: fmt.Sprintf(format, a...), cause: cause}
+}
+
 // DefaultReadBatchRows is Reader.BatchRows when unset.
 const DefaultReadBatchRows = 16384
 
@@ -312,8 +326,8 @@ func (r Reader) readManifest(ctx context.Context, s *factSet) error {
 		}
 		for i := 0; i < v.N; i++ {
 			if ver := v.Int(MFVersion, i); ver != Version {
-				return fmt.Errorf("%s has facts_version %d; this keyaudit reads %d: run `keyaudit sql` (or `keyaudit facts`) from this version, or upgrade: %w",
-					dir, ver, Version, ErrVersion)
+				return failf(ErrVersion, "%s has facts_version %d; this keyaudit reads %d: run `keyaudit sql` (or `keyaudit facts`) from this version, or upgrade",
+					dir, ver, Version)
 			}
 			name := v.Str(MFTable, i)
 			t, ok := TableByName(name)
@@ -370,13 +384,15 @@ func checkMerge(sets []*factSet, stats *ReadStats) error {
 		}
 		for _, b := range sets[:i] {
 			if os.SameFile(a.fi, b.fi) {
-				return fmt.Errorf("%w: %s and %s are the same fact set", ErrMerge, b.dir, a.dir)
+				return failf(ErrMerge, "%s and %s are the same fact set", b.dir, a.dir)
 			}
 			if a.stats.Dedup != b.stats.Dedup {
-				return fmt.Errorf("%w: %s has dedup %s and %s has %s: re-run them with the same setting", ErrMerge, b.dir, b.stats.Dedup, a.dir, a.stats.Dedup)
+				return failf(ErrMerge, "fact sets %s and %s cannot be merged: %s has dedup %s and %s has %s; re-run them with the same setting",
+					b.dir, a.dir, b.dir, b.stats.Dedup, a.dir, a.stats.Dedup)
 			}
 			if a.stats.Scope != "" && a.stats.Scope == b.stats.Scope {
-				return fmt.Errorf("%w: %s and %s declare the same scope (%s): they cover the same events", ErrOverlap, b.dir, a.dir, clip(a.stats.Scope))
+				return failf(ErrOverlap, "fact sets %s and %s overlap: both declare the scope %s; their inputs were not disjoint",
+					b.dir, a.dir, clip(a.stats.Scope))
 			}
 		}
 	}
@@ -406,11 +422,11 @@ func (e *eventIDs) add(set int, t Table, rec arrow.Record) error {
 		id := ids.Value(i)
 		if prev, ok := seen[id]; ok {
 			if prev == set {
-				return fmt.Errorf("%s: %w: event %s is in %s twice: the producer wrote it twice (a bug: each event is one row)",
-					e.sets[set].dir, ErrDuplicate, clip(id), t)
+				return failf(ErrDuplicate, "%s: event %s is in %s twice: the producer wrote it twice (a bug: each event is one row)",
+					e.sets[set].dir, clip(id), t)
 			}
-			return fmt.Errorf("%w: fact sets %s and %s overlap: event %s is in both (%s); their inputs were not disjoint",
-				ErrOverlap, e.sets[prev].dir, e.sets[set].dir, clip(id), t)
+			return failf(ErrOverlap, "fact sets %s and %s overlap: event %s is in both (%s); their inputs were not disjoint",
+				e.sets[prev].dir, e.sets[set].dir, clip(id), t)
 		}
 		seen[strings.Clone(id)] = set
 	}

@@ -125,7 +125,6 @@ func firstDiff(got, want string) string {
 	return "lengths " + strconv.Itoa(len(g)) + " and " + strconv.Itoa(len(w))
 }
 
-
 // TestWriterParquetSettings checks the properties PARQUET.md asks for on
 // what the Writer writes: REQUIRED root, no timestamps or unsigned types,
 // a compressed format 2.x file.
