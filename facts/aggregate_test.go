@@ -45,7 +45,7 @@ func dump(t *testing.T, s *facts.Set) string {
 	return b.String()
 }
 
-func aggregate(t *testing.T, mem memory.Allocator, paths []string, workers int, opts facts.Options) (*facts.Set, *facts.Aggregator, *ingest.Result) {
+func aggregate(t testing.TB, mem memory.Allocator, paths []string, workers int, opts facts.Options) (*facts.Set, *facts.Aggregator, *ingest.Result) {
 	t.Helper()
 	set := &facts.Set{}
 	agg := facts.NewAggregator(mem, opts, set)
