@@ -45,7 +45,7 @@ func dump(t *testing.T, s *facts.Set) string {
 	return b.String()
 }
 
-func aggregate(t *testing.T, mem memory.Allocator, paths []string, workers int, opts facts.Options) (*facts.Set, *facts.Aggregator, *ingest.Result) {
+func aggregate(t testing.TB, mem memory.Allocator, paths []string, workers int, opts facts.Options) (*facts.Set, *facts.Aggregator, *ingest.Result) {
 	t.Helper()
 	set := &facts.Set{}
 	agg := facts.NewAggregator(mem, opts, set)
@@ -111,7 +111,7 @@ func TestAggregatorFlush(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	whole, _, _ := aggregate(t, mem, []string{"../testdata/demo/cloudtrail"}, 2, facts.Options{})
 	defer whole.Release()
-	parts, _, _ := aggregate(t, mem, []string{"../testdata/demo/cloudtrail"}, 2, facts.Options{MaxGroups: 3, BatchRows: 2})
+	parts, _, _ := aggregate(t, mem, []string{"../testdata/demo/cloudtrail"}, 1, facts.Options{MaxGroups: 3, BatchRows: 2})
 	defer parts.Release()
 	for _, c := range []struct {
 		tb  facts.Table
