@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/keyaudit/keyaudit/facts/cache"
 	"github.com/keyaudit/keyaudit/ingest"
 	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/internal/termtext"
@@ -338,6 +339,16 @@ func (f fanout) Events(rec arrow.Record) error {
 // input summary and writes --stats. Input errors are printed; under
 // --strict they make the command fail with exit 2.
 func readInputs(ctx context.Context, e *env, f *inputFlags, mem memory.Allocator, paths []string, sinks ...ingest.EventSink) (*ingest.Result, error) {
+	return readInputsWith(ctx, e, f, mem, paths, ingest.Run, nil, sinks...)
+}
+
+// runFunc reads inputs as ingest.Run does.
+type runFunc func(ctx context.Context, paths []string, opts ingest.Options, sink ingest.EventSink) (*ingest.Result, error)
+
+// readInputsWith is readInputs with the reader given (ingest.Run, or the
+// fact cache's) and, for the summary and --stats, what was served from a
+// cache (nil: no cache).
+func readInputsWith(ctx context.Context, e *env, f *inputFlags, mem memory.Allocator, paths []string, run runFunc, cached func() map[ingest.Kind]*cache.Cached, sinks ...ingest.EventSink) (*ingest.Result, error) {
 	if err := checkPaths(paths); err != nil {
 		return nil, err
 	}
@@ -366,17 +377,22 @@ func readInputs(ctx context.Context, e *env, f *inputFlags, mem memory.Allocator
 	if len(sinks) > 0 {
 		sink = fanout(sinks)
 	}
-	res, err := ingest.Run(ctx, paths, opts, sink)
+	res, err := run(ctx, paths, opts, sink)
 	bar.done()
 	if err != nil {
 		return nil, err
 	}
+	var served map[ingest.Kind]*cache.Cached
+	if cached != nil {
+		served = cached()
+	}
 	printInputErrors(e.stderr, res)
 	if !f.quiet {
 		printInputSummary(e.stderr, res)
+		printCached(e.stderr, served)
 	}
 	if f.statsFile != "" {
-		if err := writeStats(f.statsFile, f.guard, paths, res); err != nil {
+		if err := writeStats(f.statsFile, f.guard, paths, res, served); err != nil {
 			return nil, err
 		}
 	}
@@ -445,6 +461,19 @@ func printInputSummary(w io.Writer, res *ingest.Result) {
 	}
 }
 
+// printCached is the summary line of a run with --cache.
+func printCached(w io.Writer, cached map[ingest.Kind]*cache.Cached) {
+	if cached == nil {
+		return
+	}
+	var files, records int64
+	for _, c := range cached {
+		files += c.Files
+		records += c.Records
+	}
+	fmt.Fprintf(w, "input: cache served %s and %s of them (the rest was parsed and stored)\n", plural(files, "file"), plural(records, "record"))
+}
+
 // skippedShown is how many file names the summary prints per reason; an
 // organization trail has hundreds of thousands of digest files, all of
 // them listed in --stats.
@@ -511,6 +540,9 @@ type statsDoc struct {
 	Superseded []ingest.Superseded            `json:"superseded"`
 	Skipped    []ingest.SkippedFile           `json:"skipped_files"`
 	Errors     []string                       `json:"errors"`
+	// Cached is, with --cache, the files and records of each kind served
+	// from the cache (the other figures are those of a run without it).
+	Cached map[ingest.Kind]*cache.Cached `json:"cached,omitempty"`
 }
 
 type statsReport struct {
@@ -521,9 +553,9 @@ type statsReport struct {
 	Rows      int    `json:"rows"`
 }
 
-func writeStats(path string, inputs *report.InputSet, paths []string, res *ingest.Result) error {
+func writeStats(path string, inputs *report.InputSet, paths []string, res *ingest.Result, cached map[ingest.Kind]*cache.Cached) error {
 	doc := statsDoc{Paths: paths, Kinds: res.Stats, Superseded: res.Superseded, Skipped: res.Skipped,
-		Reports: []statsReport{}, Errors: []string{}}
+		Reports: []statsReport{}, Errors: []string{}, Cached: cached}
 	for _, r := range res.Reports {
 		sr := statsReport{File: r.File, AccountID: r.AccountID, Format: r.Format, Rows: len(r.Rows)}
 		if !r.GeneratedTime.IsZero() {

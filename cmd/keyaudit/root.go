@@ -80,6 +80,7 @@ understand are listed as skipped, never fatal.
 		newVerifyCmd(e),
 		newVersionCmd(e),
 		newCollectCmd(e),
+		newFactsCmd(e),
 		newSQLCmd(e),
 		newCacheCmd(e),
 	)
