@@ -133,8 +133,10 @@ func (inv *Inventory) Key(id string) (Key, bool) {
 // canonical order. The Builder must not be used afterwards.
 func (b *Builder) Finish(reports []*credreport.Report) *Inventory {
 	b.finishFacts()
+	opts := b.opts
+	opts.Mem = nil // Add's; the records of an Inventory come from the allocator their methods are given
 	inv := &Inventory{
-		opts:     b.opts,
+		opts:     opts,
 		bySlot:   map[slotRef]string{},
 		byID:     map[string]int{},
 		aggs:     b.keys,
