@@ -91,6 +91,7 @@ type keyAgg struct {
 	lastRegion       string
 	lastService      string
 	callerAccounts   map[string]bool // accounts the key's callers named (normally one)
+	lastCaller       string          // the last one added to callerAccounts: most rows have it
 	days             map[int32]*dayCount
 	ips, agents      *valueCounts
 	createDate       int64 // responseElements.accessKey.createDate; 0 unknown

@@ -49,8 +49,11 @@ func (b *Builder) use(k *keyAgg, v *facts.View, i int, typ, caller string, home 
 	}
 	k.account.offer(acct, first)
 	k.arn.offer(arn, first)
-	if caller != "" && !k.callerAccounts[caller] {
-		k.callerAccounts[b.strs.in(caller)] = true
+	if caller != "" && caller != k.lastCaller {
+		if !k.callerAccounts[caller] {
+			k.callerAccounts[b.strs.in(caller)] = true
+		}
+		k.lastCaller = b.strs.in(caller)
 	}
 	k.uses.addN(home, calls)
 	if k.first == 0 || first < k.first {
