@@ -123,7 +123,7 @@ func FuzzBuilder(f *testing.F) {
 		}
 		rec := record(mem, evs...)
 		defer rec.Release()
-		b := New(Options{})
+		b := New(Options{Mem: mem})
 		act := NewActivity([]string{key, target})
 		if err := b.Add(rec); err != nil {
 			t.Fatal(err)

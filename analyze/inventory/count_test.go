@@ -63,7 +63,7 @@ func TestEventCount(t *testing.T) {
 func TestAddRejectsOtherSchemas(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	b := New(Options{})
+	b := New(Options{Mem: mem})
 	inv := build(t, nil, call(at(0), acctA, "alice", k1))
 	rec := inv.KeyRecord(mem, time.Time{})
 	defer rec.Release()

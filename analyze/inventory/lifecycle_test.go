@@ -154,7 +154,7 @@ func TestFactsMemory(t *testing.T) {
 	if set.Rows(facts.KeyUse) < 500 || set.Rows(facts.SessionUse) == 0 || set.Rows(facts.KeyLifecycle) != 0 {
 		t.Fatalf("%d key_use, %d session_use, %d key_lifecycle rows", set.Rows(facts.KeyUse), set.Rows(facts.SessionUse), set.Rows(facts.KeyLifecycle))
 	}
-	b := New()
+	b := New(Options{Mem: mem})
 	replay := func() {
 		if err := set.Replay(b); err != nil {
 			t.Fatal(err)
