@@ -22,9 +22,9 @@ const (
 
 // Activity collects, for a few given keys (AKIA or ASIA), everything the
 // logs say about them: for `keyaudit trace` and `whois`. It is an event
-// consumer like Builder: Add is called from one goroutine and does not
-// retain the record. Memory is bounded per key (MaxDistinct,
-// MaxLifecycle).
+// consumer (it reads events, not facts: ActivityColumns): Add is called
+// from one goroutine and does not retain the record. Memory is bounded per
+// key (MaxDistinct, MaxLifecycle).
 type Activity struct {
 	traces     map[string]*trace
 	recipients map[string]bool

@@ -1,21 +1,35 @@
 package inventory
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/keyaudit/keyaudit/analyze/keyid"
-	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
+	"github.com/keyaudit/keyaudit/facts"
 )
 
 // Options configure a Builder. The zero value is ready to use.
 type Options struct {
 	// TopN is how many source IPs and user agents are reported per key;
-	// 0 means 10. Each key keeps 4×TopN candidates (Space-Saving), so
-	// memory per key is bounded whatever the number of events.
+	// 0 means 10. Counts are exact (see MaxValues).
 	TopN int
+	// MaxValues bounds the distinct source IPs and user agents a key keeps
+	// exactly, per dimension; 0 means DefaultMaxValues. Past it only the
+	// MaxValues smallest values are kept, the rest are counted together
+	// under OtherValue and the key's SourceIPsExact is false: the only
+	// approximate path, against hostile input. Which values are kept does
+	// not depend on the order of the input.
+	MaxValues int
+	// Mem is the allocator of the fact records Add makes (through its
+	// facts.Aggregator); nil means memory.DefaultAllocator.
+	Mem memory.Allocator
 }
+
+// DefaultMaxValues is Options.MaxValues when unset.
+const DefaultMaxValues = 100_000
 
 func (o Options) topN() int {
 	if o.TopN <= 0 {
@@ -24,25 +38,41 @@ func (o Options) topN() int {
 	return o.TopN
 }
 
-// Builder consumes event records in one pass and keeps per-key aggregates
-// only: its memory grows with the number of distinct keys (and, for
-// rotation, with the number of days each key was used), never with the
-// number of events. Add is called from one goroutine.
+func (o Options) maxValues() int {
+	if o.MaxValues <= 0 {
+		return DefaultMaxValues
+	}
+	return o.MaxValues
+}
+
+// Builder folds fact records (package facts) into per-key aggregates: its
+// memory grows with the number of distinct keys (and, for rotation, with
+// the number of days each key was used, and with its distinct source IPs
+// and user agents up to Options.MaxValues), never with the number of fact
+// rows or events. It is a facts.Sink; Add is a convenience that turns
+// events into facts first. Facts and Add are called from one goroutine.
 type Builder struct {
 	opts Options
 	keys map[string]*keyAgg // long-term (AKIA) keys used or managed in the logs
 
 	// others holds keys of other kinds (ASIA, or AKIA under an identity
-	// type other than IAMUser and Root) whose decoded account differs
-	// from the caller's account: the only ones foreign-key can report.
+	// type other than IAMUser and Root), each with the account decoded
+	// from its ID ("" when it cannot be: such a key is never reported).
+	// foreign-key reports those some row shows used by a caller of
+	// another account.
 	others map[string]*otherKey
 
-	recipients map[string]bool // recipientAccountId values
-	callers    map[string]bool // userIdentity.accountId values
+	recipients map[string]bool // recipient_account_id values
 	limits     map[userRef]*limitAgg
-	events     int64
+	events     int64           // event_accounts.events folded
 	fileKeys   map[string]bool // key IDs of credentials files
+	life       []lifeRow       // key_lifecycle rows, replayed in canonical order by Finish
+	strs       interner
+
+	agg *facts.Aggregator // Add's producer, closed by Finish
 }
+
+var _ facts.Sink = (*Builder)(nil)
 
 // userRef names an IAM user (or RootUser) of an account.
 type userRef struct{ account, user string }
@@ -57,12 +87,13 @@ type keyAgg struct {
 	isRoot             bool
 
 	uses             copies
-	first, last      int64 // event times of uses, Unix ms; 0 = none
+	first, last      int64 // times of uses, Unix ms; 0 = none
 	lastRegion       string
 	lastService      string
 	callerAccounts   map[string]bool // accounts the key's callers named (normally one)
+	lastCaller       string          // the last one added to callerAccounts: most rows have it
 	days             map[int32]*dayCount
-	ips, agents      *topN
+	ips, agents      *valueCounts
 	createDate       int64 // responseElements.accessKey.createDate; 0 unknown
 	createdAt        int64 // CreateAccessKey eventTime
 	createdBy        string
@@ -110,7 +141,8 @@ type dayCount struct {
 
 type otherKey struct {
 	id                 string
-	decoded            string
+	decoded            string // "": cannot be decoded, never reported
+	foreign            bool   // some row's caller account is not the decoded one
 	account, arn, user evidence
 	uses               copies
 	first, last        int64
@@ -121,6 +153,23 @@ type limitAgg struct {
 	first, last int64
 	arn         evidence // the last caller's ARN
 	self        bool     // some attempt was self-service
+}
+
+// interner keeps one copy of each string the Builder keeps from records
+// (whose strings alias Arrow buffers). Only bounded sets go in it: key
+// IDs, accounts, services, regions, lifecycle values.
+type interner map[string]string
+
+func (s interner) in(v string) string {
+	if v == "" {
+		return ""
+	}
+	if x, ok := s[v]; ok {
+		return x
+	}
+	x := strings.Clone(v)
+	s[x] = x
+	return x
 }
 
 // New returns an empty Builder. Options are optional: New() is
@@ -135,9 +184,9 @@ func New(opts ...Options) *Builder {
 		keys:       map[string]*keyAgg{},
 		others:     map[string]*otherKey{},
 		recipients: map[string]bool{},
-		callers:    map[string]bool{},
 		limits:     map[userRef]*limitAgg{},
 		fileKeys:   map[string]bool{},
+		strs:       interner{},
 	}
 }
 
@@ -157,7 +206,7 @@ func (b *Builder) key(id string) *keyAgg {
 	if k := b.keys[id]; k != nil {
 		return k
 	}
-	id = strings.Clone(id)
+	id = b.strs.in(id)
 	k := &keyAgg{id: id, callerAccounts: map[string]bool{}, days: map[int32]*dayCount{}}
 	if info, err := keyid.Decode(id); err != nil {
 		k.decErr = err.Error()
@@ -168,222 +217,108 @@ func (b *Builder) key(id string) *keyAgg {
 	return k
 }
 
-// Events returns the number of events added so far.
-func (b *Builder) Events() int64 { return b.events }
+// Events returns the number of events folded so far: the events of the
+// event_accounts rows given to Facts, plus those Add has taken.
+func (b *Builder) Events() int64 {
+	n := b.events
+	if b.agg != nil {
+		n += b.agg.EventCount() // its event_accounts rows come at Finish
+	}
+	return n
+}
 
 // Add folds the events of rec (schema cloudtrail.EventSchema) into the
-// aggregates. It does not retain rec; the caller keeps ownership. It fails,
-// with an error wrapping ErrEventSchema, on a record of another schema.
+// aggregates, through facts: an internal facts.Aggregator, allocating from
+// Options.Mem, turns them into fact records and hands them to Facts (when
+// its maps are full, and at Finish). It does not retain rec; the caller
+// keeps ownership. It fails, with an error wrapping ErrEventSchema, on a
+// record of another schema.
+//
+// A Builder given both the events (Add) and the facts of the same events
+// (Facts) counts them twice: feed it one or the other.
 func (b *Builder) Add(rec arrow.Record) error {
-	ev, err := newEvents(rec)
+	if b.agg == nil {
+		mem := b.opts.Mem
+		if mem == nil {
+			mem = memory.DefaultAllocator
+		}
+		b.agg = facts.NewAggregator(mem, facts.Options{}, b)
+	}
+	return b.agg.Events(rec)
+}
+
+// Facts folds one fact record (canonical schema of table t, as
+// facts.NewView checks) into the aggregates; it is the Builder's
+// facts.Sink method. It reads key_use, session_use, key_lifecycle and
+// event_accounts, and ignores sts_issue, principals and manifest. It does
+// not retain rec. Rows may come in any order, in any grouping (repeated
+// grain rows are folded): the result is the same.
+func (b *Builder) Facts(t facts.Table, rec arrow.Record) error {
+	switch t {
+	case facts.KeyUse, facts.SessionUse, facts.KeyLifecycle, facts.EventAccounts:
+	default:
+		return nil
+	}
+	v, err := facts.NewView(t, rec)
 	if err != nil {
-		return err
+		return fmt.Errorf("inventory: %w", err)
 	}
-	for i := 0; i < ev.N; i++ {
-		b.addRow(ev, i)
+	switch t {
+	case facts.KeyUse:
+		b.keyUse(v)
+	case facts.SessionUse:
+		b.sessionUse(v)
+	case facts.KeyLifecycle:
+		b.bufferLifecycle(v)
+	case facts.EventAccounts:
+		for i := 0; i < v.N; i++ {
+			if r := v.Str(facts.EARecipient, i); r != "" && !b.recipients[r] {
+				b.recipients[b.strs.in(r)] = true
+			}
+			b.events += v.Int(facts.EAEvents, i)
+		}
 	}
-	b.events += int64(ev.N)
 	return nil
 }
 
-func (b *Builder) addRow(ev *events, i int) {
-	at := ev.Millis(ct.ColEventTime, i)
-	recipient := ev.Str(ct.ColRecipientAccountID, i)
-	caller := ev.Str(ct.ColUIAccountID, i)
-	if recipient != "" && !b.recipients[recipient] {
-		b.recipients[strings.Clone(recipient)] = true
-	}
-	if caller != "" && !b.callers[caller] {
-		b.callers[strings.Clone(caller)] = true
-	}
-	home := recipient == "" || caller == "" || recipient == caller
-	typ := ev.Str(ct.ColUIType, i)
-
-	if id := ev.Str(ct.ColUIAccessKeyID, i); id != "" {
-		if longTermKeyID(id) && (typ == typeIAMUser || typ == typeRoot) {
-			b.use(b.key(id), ev, i, at, home, caller, typ)
-		} else {
-			b.other(id, ev, i, at, home, caller)
+// finishFacts closes Add's Aggregator (its last rows come to Facts),
+// replays the lifecycle rows and settles the value tables.
+func (b *Builder) finishFacts() {
+	if b.agg != nil {
+		// Facts fails only on a record without its table's schema, which
+		// the Aggregator never makes.
+		if err := b.agg.Close(); err != nil {
+			panic("inventory: the facts of Add: " + err.Error())
 		}
+		b.agg = nil
 	}
-	if ev.Str(ct.ColEventSource, i) == iamSource {
-		b.lifecycle(ev, i, at, caller)
+	b.replayLifecycle()
+	for _, k := range b.keys {
+		k.ips.finish()
+		k.agents.finish()
 	}
-}
-
-func (b *Builder) use(k *keyAgg, ev *events, i int, at int64, home bool, caller, typ string) {
-	if typ == typeRoot {
-		k.isRoot = true
-		k.user.offer(RootUser, at)
-	} else {
-		k.user.offer(ev.Str(ct.ColUIUserName, i), at)
-	}
-	acct := caller
-	if acct == "" {
-		acct = arnAccount(ev.Str(ct.ColUIARN, i))
-	}
-	if acct == "" {
-		acct = k.decoded.Account
-	}
-	k.account.offer(acct, at)
-	k.arn.offer(ev.Str(ct.ColUIARN, i), at)
-	if caller != "" && !k.callerAccounts[caller] {
-		k.callerAccounts[strings.Clone(caller)] = true
-	}
-	k.uses.add(home)
-	if k.first == 0 || at < k.first {
-		k.first = at
-	}
-	// The last use's region and service; among calls of the same
-	// millisecond the smallest (service, region), so the order of records
-	// does not matter.
-	svc, region := ev.Str(ct.ColEventSource, i), ev.Str(ct.ColAWSRegion, i)
-	if k.last == 0 || at > k.last || at == k.last && (svc < k.lastService || svc == k.lastService && region < k.lastRegion) {
-		k.last = at
-		k.lastRegion = strings.Clone(region)
-		k.lastService = strings.Clone(svc)
-	}
-	day := int32(floorDiv(at, 86_400_000))
-	d := k.days[day]
-	if d == nil {
-		d = &dayCount{min: at, max: at}
-		k.days[day] = d
-	}
-	d.c.add(home)
-	d.min, d.max = min(d.min, at), max(d.max, at)
-	if k.ips == nil {
-		k.ips = &topN{cap: 4 * b.opts.topN()}
-		k.agents = &topN{cap: 4 * b.opts.topN()}
-	}
-	k.ips.add(ev.Str(ct.ColSourceIPAddress, i), home, at)
-	k.agents.add(ev.Str(ct.ColUserAgent, i), home, at)
-}
-
-func (b *Builder) other(id string, ev *events, i int, at int64, home bool, caller string) {
-	o := b.others[id]
-	if o == nil {
-		decoded := keyid.Account(id)
-		if decoded == "" || decoded == caller {
-			return // nothing foreign-key could report
-		}
-		o = &otherKey{id: strings.Clone(id), decoded: decoded}
-		b.others[o.id] = o
-	}
-	o.account.offer(caller, at)
-	o.arn.offer(ev.Str(ct.ColUIARN, i), at)
-	o.user.offer(ev.Str(ct.ColUIUserName, i), at)
-	o.uses.add(home)
-	if o.first == 0 || at < o.first {
-		o.first = at
-	}
-	o.last = max(o.last, at)
-}
-
-// lifecycle folds CreateAccessKey, UpdateAccessKey and DeleteAccessKey.
-// Only successful calls (no errorCode) change a key; a CreateAccessKey
-// refused with LimitExceededException is kept per user for
-// key-limit-exceeded.
-func (b *Builder) lifecycle(ev *events, i int, at int64, caller string) {
-	name := ev.Str(ct.ColEventName, i)
-	errCode := ev.Str(ct.ColErrorCode, i)
-	switch name {
-	case "CreateAccessKey":
-		if errCode == errLimitExceeded {
-			user := ev.targetUser(i)
-			if user == "" || caller == "" {
-				return
-			}
-			ref := userRef{caller, user}
-			l := b.limits[ref]
-			if l == nil {
-				l = &limitAgg{first: at, last: at}
-				b.limits[userRef{strings.Clone(caller), strings.Clone(user)}] = l
-			}
-			l.n++
-			l.first, l.last = min(l.first, at), max(l.last, at)
-			l.arn.offerLatest(ev.Str(ct.ColUIARN, i), at)
-			if ev.Str(ct.ColReqUserName, i) == "" {
-				l.self = true
-			}
-			return
-		}
-		id := ev.Str(ct.ColRespAccessKeyID, i)
-		if errCode != "" || !longTermKeyID(id) {
-			return
-		}
-		k := b.key(id)
-		b.owner(k, ev, i, at, caller)
-		if cd := ev.Millis(ct.ColRespAccessKeyCreateDate, i); cd != 0 && (k.createDate == 0 || at < k.createdAt) {
-			k.createDate, k.createdAt = cd, at
-			k.createdBy = strings.Clone(ev.Str(ct.ColUIARN, i))
-		} else if k.createdAt == 0 || at < k.createdAt {
-			k.createdAt = at
-			k.createdBy = strings.Clone(ev.Str(ct.ColUIARN, i))
-		}
-	case "UpdateAccessKey":
-		id := ev.Str(ct.ColReqAccessKeyID, i)
-		st := ev.Str(ct.ColReqStatus, i)
-		if errCode != "" || !longTermKeyID(id) || (st != "Active" && st != "Inactive") {
-			return
-		}
-		k := b.key(id)
-		b.owner(k, ev, i, at, caller)
-		if at > k.statusAt || at == k.statusAt && st < k.status {
-			k.statusAt, k.status = at, st
-			k.statusBy = strings.Clone(ev.Str(ct.ColUIARN, i))
-		}
-	case "DeleteAccessKey":
-		id := ev.Str(ct.ColReqAccessKeyID, i)
-		if errCode != "" || !longTermKeyID(id) {
-			return
-		}
-		k := b.key(id)
-		b.owner(k, ev, i, at, caller)
-		if k.deletedAt == 0 || at < k.deletedAt {
-			k.deletedAt = at
-			k.deletedBy = strings.Clone(ev.Str(ct.ColUIARN, i))
-		}
-	}
-}
-
-// owner records whose key an IAM access-key call was about: the target
-// user (requestParameters.userName, else the caller) in the caller's
-// account (IAM calls never cross accounts), else the decoded account.
-func (b *Builder) owner(k *keyAgg, ev *events, i int, at int64, caller string) {
-	user := ev.targetUser(i)
-	if user == "" {
-		user = ev.Str(ct.ColRespAccessKeyUserName, i)
-	}
-	if user == RootUser {
-		k.isRoot = true
-	}
-	k.user.offer(user, at)
-	acct := caller
-	if acct == "" {
-		acct = k.decoded.Account
-	}
-	k.account.offer(acct, at)
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }
 
 // arnAccount is the account field of an ARN (arn:partition:service:region:
-// account:resource), or "" when it is not 12 digits.
+// account:resource), or "" when it is not 12 digits. The result aliases
+// arn.
 func arnAccount(arn string) string {
-	f := strings.SplitN(arn, ":", 6)
-	if len(f) < 6 || f[0] != "arn" || len(f[4]) != 12 {
+	rest, ok := strings.CutPrefix(arn, "arn:")
+	for range 3 { // partition, service, region
+		i := strings.IndexByte(rest, ':')
+		if !ok || i < 0 {
+			return ""
+		}
+		rest = rest[i+1:]
+	}
+	i := strings.IndexByte(rest, ':')
+	if i != 12 {
 		return ""
 	}
-	for _, c := range f[4] {
+	for _, c := range rest[:i] {
 		if c < '0' || c > '9' {
 			return ""
 		}
 	}
-	return f[4]
+	return rest[:i]
 }

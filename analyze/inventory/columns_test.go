@@ -4,27 +4,43 @@ import (
 	"context"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/keyaudit/keyaudit/facts"
 	"github.com/keyaudit/keyaudit/ingest"
 	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/internal/coltest"
 )
 
-// TestColumns: Columns names every event column this package's code reads,
-// and the real trails give the same inventory and activity when only those
-// columns are ingested.
+// TestColumns: Columns names every event column this package's code reads;
+// BuilderColumns are event columns the Aggregator reads (facts.EventColumns);
+// and the demo and the real trails give the same inventory when only
+// BuilderColumns are ingested, the same activity with only ActivityColumns.
 func TestColumns(t *testing.T) {
 	coltest.Check(t, ".", Columns())
+	for _, c := range BuilderColumns() {
+		if !slices.Contains(facts.EventColumns(), c) {
+			t.Errorf("BuilderColumns has %s, which the facts are not made from", ct.ColumnNames[c])
+		}
+	}
+	for _, c := range Columns() {
+		if !slices.Contains(BuilderColumns(), c) && !slices.Contains(ActivityColumns(), c) {
+			t.Errorf("Columns has %s, which neither the Builder nor Activity reads", ct.ColumnNames[c])
+		}
+	}
+	t.Run("demo", func(t *testing.T) { checkColumns(t, "../../testdata/demo/cloudtrail") })
+	t.Run("datasets", func(t *testing.T) { checkColumns(t, filepath.Join(datasetsDir(t), "cloudtrail")) })
+}
 
-	dir := filepath.Join(datasetsDir(t), "cloudtrail")
+func checkColumns(t *testing.T, dir string) {
 	read := func(omit []int) (*Inventory, []KeyActivity) {
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
-		b := New(Options{})
+		b := New(Options{Mem: mem})
 		var recs []arrow.Record
 		defer func() {
 			for _, r := range recs {
@@ -55,14 +71,13 @@ func TestColumns(t *testing.T) {
 		return inv, act.Results()
 	}
 	fullInv, fullAct := read(nil)
-	inv, act := read(ct.OmitAllBut(Columns()))
 	if len(fullInv.Keys) == 0 || len(fullAct) == 0 {
-		t.Fatalf("%d keys, %d activities: the datasets should give some", len(fullInv.Keys), len(fullAct))
+		t.Fatalf("%d keys, %d activities: the inputs should give some", len(fullInv.Keys), len(fullAct))
 	}
-	if !reflect.DeepEqual(fullInv, inv) {
-		t.Error("the inventory differs when only Columns are ingested")
+	if inv, _ := read(ct.OmitAllBut(BuilderColumns())); !reflect.DeepEqual(fullInv, inv) {
+		t.Error("the inventory differs when only BuilderColumns are ingested")
 	}
-	if !reflect.DeepEqual(fullAct, act) {
-		t.Error("the key activity differs when only Columns are ingested")
+	if _, act := read(ct.OmitAllBut(ActivityColumns())); !reflect.DeepEqual(fullAct, act) {
+		t.Error("the key activity differs when only ActivityColumns are ingested")
 	}
 }

@@ -32,7 +32,7 @@ func TestEverySlotListed(t *testing.T) {
 	)}
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	b := New(Options{})
+	b := New(Options{Mem: mem})
 	rec := record(mem, created(at(-100*day), acctA, "admin", kAdmin, "alice", k1, at(-100*day)))
 	if err := b.Add(rec); err != nil {
 		t.Fatal(err)

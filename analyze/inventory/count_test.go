@@ -63,7 +63,7 @@ func TestEventCount(t *testing.T) {
 func TestAddRejectsOtherSchemas(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	b := New(Options{})
+	b := New(Options{Mem: mem})
 	inv := build(t, nil, call(at(0), acctA, "alice", k1))
 	rec := inv.KeyRecord(mem, time.Time{})
 	defer rec.Release()
@@ -81,7 +81,7 @@ func TestSeenAndSources(t *testing.T) {
 		call(at(time.Hour), acctA, "alice", k1),
 		with(call(at(3*time.Hour), acctA, "alice", k1), ct.ColSourceIPAddress, "198.51.100.7"),
 	}
-	for i := 0; i < 60; i++ { // more distinct IPs than the top-N table holds
+	for i := 0; i < 60; i++ { // more distinct IPs than TopN: counted exactly
 		evs = append(evs, with(call(at(time.Duration(i)*time.Minute), acctA, "bob", k2), ct.ColSourceIPAddress, "203.0.113."+itoa(i)))
 	}
 	inv := build(t, nil, evs...)
@@ -93,7 +93,7 @@ func TestSeenAndSources(t *testing.T) {
 		t.Errorf("source IPs = %d exact %v top %+v", k.SourceIPs, k.SourceIPsExact, k.TopSourceIPs)
 	}
 	b, _ := inv.Key(k2)
-	if b.SourceIPs != 60 || b.SourceIPsExact || len(b.TopSourceIPs) != 10 {
+	if b.SourceIPs != 60 || !b.SourceIPsExact || len(b.TopSourceIPs) != 10 {
 		t.Errorf("bob: source IPs = %d exact %v, %d top", b.SourceIPs, b.SourceIPsExact, len(b.TopSourceIPs))
 	}
 	if b.User != "bob" || b.AccountID != acctA || b.DecodedAccount != acctA || b.Status != StatusActive || b.EventCount != 60 {

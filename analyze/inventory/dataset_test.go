@@ -32,7 +32,7 @@ func TestInvictusDataset(t *testing.T) {
 	dir := filepath.Join(datasetsDir(t), "cloudtrail", "invictus-ir-aws-dataset")
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	b := New(Options{})
+	b := New(Options{Mem: mem})
 	const backdoor, bertjan, benjamin = "AKIATFQR7NSC3ZO6PKAZ", "AKIATFQR7NSC8Q4X20BJ", "AKIATFQR7NSCUXC3DDDP"
 	act := NewActivity([]string{backdoor, bertjan})
 	res, err := ingest.Run(context.Background(), []string{dir}, ingest.Options{Mem: mem, Workers: 2},
@@ -134,7 +134,7 @@ func TestGrycapDataset(t *testing.T) {
 	dir := filepath.Join(datasetsDir(t), "cloudtrail", "grycap-cloudtrail-tracker")
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	b := New(Options{})
+	b := New(Options{Mem: mem})
 	res, err := ingest.Run(context.Background(), []string{dir}, ingest.Options{Mem: mem, Workers: 2}, sinkFunc(b.Add))
 	if err != nil {
 		t.Fatal(err)

@@ -1,11 +1,36 @@
-// Package inventory builds the access-key inventory from CloudTrail event
-// records and credential reports, in one pass and in memory that grows
-// with the number of distinct keys, not with the number of events.
+// Package inventory builds the access-key inventory from fact records
+// (package facts) and credential reports, in one pass and in memory that
+// grows with the number of distinct keys, not with the number of events or
+// fact rows.
+//
+// # What goes in
+//
+// A Builder is a facts.Sink: Facts takes records of the v1 fact tables
+// (canonical schemas, as facts.NewView checks) and reads key_use,
+// session_use, key_lifecycle and event_accounts; it ignores sts_issue,
+// principals and manifest. Rows may come in any order and grouping, and
+// rows with the same grain may repeat: the result is the same
+// (docs/FACTS.md §1, §4). key_lifecycle rows, one per event, are kept
+// until Finish and replayed in one canonical order (event_time, event_id,
+// then the other columns), so the few lifecycle updates that depend on
+// order (§4.2) have one answer.
+//
+// Add is a convenience for event records (cloudtrail.EventSchema): an
+// internal facts.Aggregator (allocating from Options.Mem) turns them into
+// facts and hands them to Facts; Finish closes it. So every input goes
+// through facts. Feed a Builder either the events or their facts: given
+// both, it counts them twice. Columns (BuilderColumns for the Builder)
+// lists the event columns that matter.
+//
+// Who releases what: Facts and Add never retain the record they are given
+// (the caller releases it), and keep copies of the strings they need.
+// Add's Aggregator releases the records it makes. KeyRecord and
+// RotationRecord return records the caller releases.
 //
 // # Keys and owners
 //
-// A Builder (New, Add, Finish) keeps one aggregate per long-term access key
-// (AKIA…): keys that sign calls of IAMUser and Root identities
+// A Builder (New, Facts or Add, Finish) keeps one aggregate per long-term
+// access key (AKIA…): keys that sign calls of IAMUser and Root identities
 // (userIdentity.accessKeyId), keys created by CreateAccessKey
 // (responseElements.accessKey), and keys changed by UpdateAccessKey and
 // DeleteAccessKey (requestParameters.accessKeyId). Only successful
@@ -62,9 +87,19 @@
 // eventIDs) is counted once by counting only the copies logged in the
 // caller's own account when that account is among the input's recipient
 // accounts, and the copies logged elsewhere otherwise (see copies for the
-// limits). Source IPs and user agents per key are kept as bounded top-N
-// tables (Space-Saving), exact while a key has no more than 4×TopN
-// distinct values.
+// limits). Source IPs and user agents are counted exactly per key and
+// value; the top Options.TopN are reported. A guard bounds hostile input:
+// past Options.MaxValues (100,000) distinct values of one dimension, a key
+// keeps the smallest ones, counts the rest as one OtherValue entry, and
+// its source_ips_exact is false (source_ips is then an upper bound). That
+// is the only approximate count, and it does not depend on input order.
+//
+// # Foreign keys
+//
+// Keys that are not long-term IAMUser or Root keys (temporary ASIA keys,
+// AKIA keys under other identity types) are kept when their ID decodes to
+// an account; foreign-key reports one when some use has a caller account
+// other than the decoded one, counting all its uses.
 //
 // # Outputs
 //
@@ -75,5 +110,6 @@
 // rules key-limit-exceeded, foreign-key and rotation-stalled; and
 // Inventory.SlotKeyID, which analyze.SetAccessKeyIDs takes to put key IDs
 // on the credential-report findings. Activity is a second consumer that
-// follows a few given keys (AKIA or ASIA) in detail for trace and whois.
+// follows a few given keys (AKIA or ASIA) in detail for trace and whois;
+// it still reads event records (ActivityColumns), not facts.
 package inventory

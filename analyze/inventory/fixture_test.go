@@ -105,21 +105,27 @@ func record(mem memory.Allocator, evs ...*ct.Event) arrow.Record {
 }
 
 // build runs a Builder over evs (in two records, to exercise Add) and
-// finishes it with reports.
+// finishes it with reports. It also checks that the facts of evs, fed in
+// every way feeds has, give the same inventory (checkFacts).
 func build(t *testing.T, reports []*credreport.Report, evs ...*ct.Event) *Inventory {
 	t.Helper()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	b := New(Options{})
+	b := New(Options{Mem: mem})
 	half := len(evs) / 2
+	var recs []arrow.Record
 	for _, part := range [][]*ct.Event{evs[:half], evs[half:]} {
 		rec := record(mem, part...)
+		defer rec.Release()
 		if err := b.Add(rec); err != nil {
 			t.Fatal(err)
 		}
-		rec.Release()
+		recs = append(recs, rec)
 	}
-	return b.Finish(reports)
+	inv := b.Finish(reports)
+	asOf := at(30 * day)
+	checkFacts(t, mem, recs, Options{}, reports, nil, asOf, render(t, inv, asOf))
+	return inv
 }
 
 // slot builds an existing key slot.

@@ -128,11 +128,15 @@ func (inv *Inventory) Key(id string) (Key, bool) {
 }
 
 // Finish resolves key slots against the credential reports (the newest per
-// account; nil entries are ignored) and returns the inventory. The Builder
-// must not be used afterwards.
+// account; nil entries are ignored) and returns the inventory. It first
+// closes Add's facts.Aggregator and replays the key_lifecycle rows in their
+// canonical order. The Builder must not be used afterwards.
 func (b *Builder) Finish(reports []*credreport.Report) *Inventory {
+	b.finishFacts()
+	opts := b.opts
+	opts.Mem = nil // Add's; the records of an Inventory come from the allocator their methods are given
 	inv := &Inventory{
-		opts:     b.opts,
+		opts:     opts,
 		bySlot:   map[slotRef]string{},
 		byID:     map[string]int{},
 		aggs:     b.keys,
@@ -221,7 +225,9 @@ func (b *Builder) Finish(reports []*credreport.Report) *Inventory {
 	}
 	slices.Sort(inv.Accounts)
 	for _, o := range b.others {
-		inv.others = append(inv.others, o)
+		if o.foreign {
+			inv.others = append(inv.others, o)
+		}
 	}
 	slices.SortFunc(inv.others, func(a, b *otherKey) int { return strings.Compare(a.id, b.id) })
 	return inv

@@ -37,96 +37,137 @@ func (c copies) n(callerInInput bool) int64 {
 	return c.home + c.away
 }
 
+// addN adds n copies.
+func (c *copies) addN(home bool, n int64) {
+	if home {
+		c.home += n
+	} else {
+		c.away += n
+	}
+}
+
 // Count is one value with the number of calls that had it.
 type Count struct {
 	Value string `json:"value"`
 	N     int64  `json:"count"`
-	// Approx is true when the value entered a full top-N table by evicting
-	// another: N may then overcount by up to Err.
+	// Approx and Err are false and 0: counts are exact. (They meant a
+	// Space-Saving estimate, kept for the JSON field and FormatCounts;
+	// past Options.MaxValues the rest is one exact OtherValue count.)
 	Approx bool  `json:"approx,omitempty"`
 	Err    int64 `json:"max_error,omitempty"`
 	Last   int64 `json:"-"` // Unix ms of the last call with the value
 }
 
-// topN keeps the most frequent values of one dimension in bounded memory
-// (the Space-Saving algorithm): at most cap entries; a new value when full
-// replaces the least frequent, inheriting its count as an error bound.
-// Counts are exact as long as no value was evicted.
-type topN struct {
-	entries []topEntry
-	cap     int
-	evicted int64
+// valueCounts counts the calls per value of one dimension of one key
+// (source IP, user agent) exactly: value → (home, away, latest time).
+//
+// The guard against hostile input: it keeps at most limit values, the
+// smallest ones; the calls of every other value are counted together in
+// rest (reported as OtherValue) and the dimension is no longer exact. The
+// kept set is the limit smallest values of the whole input whatever the
+// order of the rows: a value above the cut is never kept again, since the
+// cut only comes down. The map may hold up to a quarter more between
+// trims; finish trims it to limit.
+type valueCounts struct {
+	m     map[string]*valueCount
+	limit int
+	cut   string // with over: values above it are in rest
+	over  bool
+	rest  valueCount
 }
 
-type topEntry struct {
-	value string
-	c     copies
-	err   int64
-	last  int64
+type valueCount struct {
+	c    copies
+	last int64
 }
 
-func (t *topN) add(value string, home bool, at int64) {
-	for i := range t.entries {
-		e := &t.entries[i]
-		if e.value == value {
-			e.c.add(home)
-			e.last = max(e.last, at)
-			return
-		}
-	}
-	e := topEntry{value: strings.Clone(value), last: at}
-	e.c.add(home)
-	if len(t.entries) < t.cap {
-		t.entries = append(t.entries, e)
+func (e *valueCount) add(home bool, n, last int64) {
+	e.c.addN(home, n)
+	e.last = max(e.last, last)
+}
+
+func newValueCounts(limit int) *valueCounts {
+	return &valueCounts{m: map[string]*valueCount{}, limit: max(limit, 1)}
+}
+
+// add counts n calls with value v (null is ""), the latest at last.
+func (t *valueCounts) add(v string, home bool, n, last int64) {
+	if e := t.m[v]; e != nil {
+		e.add(home, n, last)
 		return
 	}
-	// Evict the least frequent (ties: the smallest value, for determinism
-	// given the same event order).
-	mi := 0
-	for i := 1; i < len(t.entries); i++ {
-		a, b := t.entries[i], t.entries[mi]
-		if w, wm := a.c.home+a.c.away, b.c.home+b.c.away; w < wm || w == wm && a.value < b.value {
-			mi = i
-		}
+	if t.over && v > t.cut {
+		t.rest.add(home, n, last)
+		return
 	}
-	old := t.entries[mi]
-	w := old.c.home + old.c.away
-	e.err = old.err + w
-	if home {
-		e.c.home += w
-	} else {
-		e.c.away += w
+	e := &valueCount{}
+	e.add(home, n, last)
+	t.m[strings.Clone(v)] = e
+	if len(t.m) > t.limit+max(t.limit/4, 1) {
+		t.trim()
 	}
-	t.entries[mi] = e
-	t.evicted++
 }
 
-// distinct is the number of distinct values seen, exact when no value was
-// evicted; otherwise an upper bound (an evicted value that comes back is
-// counted again).
-func (t *topN) distinct() (int64, bool) {
+// trim keeps the limit smallest values and moves the others to rest.
+func (t *valueCounts) trim() {
+	if len(t.m) <= t.limit {
+		return
+	}
+	vs := make([]string, 0, len(t.m))
+	for v := range t.m {
+		vs = append(vs, v)
+	}
+	slices.Sort(vs)
+	for _, v := range vs[t.limit:] {
+		e := t.m[v]
+		t.rest.c.home += e.c.home
+		t.rest.c.away += e.c.away
+		t.rest.last = max(t.rest.last, e.last)
+		delete(t.m, v)
+	}
+	t.cut, t.over = vs[t.limit-1], true
+}
+
+func (t *valueCounts) finish() {
+	if t != nil {
+		t.trim()
+	}
+}
+
+// distinct is the number of distinct values seen, exact unless the guard
+// was hit; then an upper bound (the kept values plus the calls of the
+// rest).
+func (t *valueCounts) distinct() (int64, bool) {
 	if t == nil {
 		return 0, true
 	}
-	return int64(len(t.entries)) + t.evicted, t.evicted == 0
+	if t.over {
+		return int64(len(t.m)) + t.rest.c.home + t.rest.c.away, false
+	}
+	return int64(len(t.m)), true
 }
 
 // top returns up to n values with the most calls (ties by value), counting
-// only calls at or after since (Unix ms; 0 for all) by their last time.
-func (t *topN) top(n int, callerInInput bool, since int64) []Count {
+// only values last used at or after since (Unix ms; 0 for all). Past the
+// guard, the rest competes as one OtherValue entry.
+func (t *valueCounts) top(n int, callerInInput bool, since int64) []Count {
 	if t == nil {
 		return nil
 	}
 	var out []Count
-	for _, e := range t.entries {
+	pick := func(v string, e *valueCount) {
 		if since != 0 && e.last < since {
-			continue
+			return
 		}
-		c := Count{Value: e.value, N: e.c.n(callerInInput), Err: e.err, Approx: e.err > 0, Last: e.last}
-		if c.N == 0 {
-			continue
+		if c := (Count{Value: v, N: e.c.n(callerInInput), Last: e.last}); c.N != 0 {
+			out = append(out, c)
 		}
-		out = append(out, c)
+	}
+	for v, e := range t.m {
+		pick(v, e)
+	}
+	if t.over {
+		pick(OtherValue, &t.rest)
 	}
 	sortCounts(out)
 	if len(out) > n {
