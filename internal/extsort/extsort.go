@@ -60,8 +60,8 @@ type Sorter struct {
 	cols         []colCmp
 	pending      []arrow.Record // retained
 	pendingBytes int64
-	runs         []string       // run files, oldest first
-	spill        chan error     // the run being written, if any
+	runs         []string   // run files, oldest first
+	spill        chan error // the run being written, if any
 	err          error
 	closed       bool
 }
@@ -238,8 +238,9 @@ func (s *Sorter) Add(rec arrow.Record) error {
 	s.runs = append(s.runs, f.Name())
 	s.spill = make(chan error, 1)
 	go func() {
-		defer releaseAll(recs)
-		s.spill <- s.writeRun(f, s.sortedChunks(recs))
+		err := s.writeRun(f, s.sortedChunks(recs))
+		releaseAll(recs) // before the send: waitSpill means the run is let go
+		s.spill <- err
 	}()
 	return nil
 }
@@ -303,10 +304,10 @@ func (s *Sorter) sortedChunks(recs []arrow.Record) func(rows int) (arrow.Record,
 		n := min(rows, len(keys))
 		refs = refs[:0]
 		for _, k := range keys[:n] {
-			refs = append(refs, ref{recs[k.src], int(k.i)})
+			refs = append(refs, ref{k.src, k.i})
 		}
 		keys = keys[n:]
-		return gather(s.opts.Mem, s.schema, refs)
+		return gather(s.opts.Mem, s.schema, recs, refs)
 	}
 }
 
