@@ -201,11 +201,11 @@ type eventsSink interface {
 // memory to write its columns one after the other, so this is bounded by
 // export's memory budget rather than by what warehouses would prefer (they
 // read these well; see the README on row groups).
-const eventsRowGroupBytes = 64 << 20
+var eventsRowGroupBytes int64 = 64 << 20 // a variable for tests
 
 // eventsSortBytes is the Arrow data the events sort holds before it writes
 // a sorted run to disk (see extsort: about twice this is in memory at once).
-const eventsSortBytes = 32 << 20
+var eventsSortBytes int64 = 32 << 20 // a variable for tests
 
 // eventsPlainColumns are the event columns written without a dictionary:
 // their values almost never repeat (one per event), so a dictionary would
