@@ -434,14 +434,15 @@ func (s *Sorter) removeRuns() {
 	s.runs = nil
 }
 
-// recordBytes estimates the Arrow bytes of rec: the buffers its columns
-// cover (a slice counts whole buffers, which only overestimates).
+// recordBytes estimates the memory rec holds: the capacity of the buffers
+// its columns refer to (a builder's buffers can be twice what they hold,
+// and a slice keeps whole buffers, so this is what the budget must count).
 func recordBytes(rec arrow.Record) int64 {
 	var n int64
 	for _, c := range rec.Columns() {
 		for _, b := range c.Data().Buffers() {
 			if b != nil {
-				n += int64(b.Len())
+				n += int64(b.Cap())
 			}
 		}
 	}
