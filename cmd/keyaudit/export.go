@@ -198,7 +198,7 @@ type eventsSink interface {
 }
 
 // eventsRowGroupBytes closes a row group of events after this much Arrow
-// data (uncompressed, in memory): about 64,000 CloudTrail events, 8–10 MB
+// data (uncompressed, in memory): about 74,000 CloudTrail events, 8 MB
 // on disk with Snappy. Parquet needs a whole row group's Arrow data in
 // memory to write its columns one after the other, so this is bounded by
 // export's memory budget rather than by what warehouses would prefer (they
