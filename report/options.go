@@ -116,6 +116,17 @@ type Options struct {
 	// CompressionSnappy. Parquet format only.
 	Compression string
 
+	// EncodeWorkers is how many goroutines encode the columns of a Parquet
+	// row group at once; 0 means runtime.GOMAXPROCS. The bytes written do
+	// not depend on it. Parquet format only.
+	EncodeWorkers int
+
+	// PlainColumns names columns the Parquet writer stores without
+	// dictionary encoding (PLAIN, then compressed): columns of values that
+	// rarely repeat, such as event IDs or JSON documents, where a
+	// dictionary costs hashing time and bytes for nothing. Parquet only.
+	PlainColumns []string
+
 	// Events maps rows to the JSON objects of FormatOCSF, whose fields mean
 	// something report does not know. Event formats only.
 	Events EventMapper

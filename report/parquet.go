@@ -1,15 +1,24 @@
 package report
 
 import (
+	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
@@ -62,23 +71,29 @@ var (
 
 // ParquetWriter writes records to a Parquet file with the settings in
 // PARQUET.md: format version 2.4, a REQUIRED schema root, timestamps as
-// INT64 TIMESTAMP(MILLIS, isAdjustedToUTC=true), Snappy or ZSTD, dictionary encoding,
-// statistics, and the Arrow schema stored in the footer.
+// INT64 TIMESTAMP(MILLIS, isAdjustedToUTC=true), Snappy or ZSTD, dictionary encoding
+// (except Options.PlainColumns), statistics, and the Arrow schema stored in
+// the footer, as pqarrow.FileWriter writes it.
 //
 // Rows are buffered: Write retains the records it is given (the caller
 // still releases its own reference) until about Options.RowGroupBytes of
 // Arrow data is pending, then writes them as one row group. So row groups
 // are cut by size, and the memory held is about one row group of Arrow
-// data. (Arrow v15's own buffered row groups leaked a buffer per column
-// chunk, which the checked allocator in the tests caught; not tried again
-// on v18.)
+// data plus its encoded pages. The columns of a row group are encoded by
+// Options.EncodeWorkers goroutines at once, each column by one of them into
+// its own buffer (parquet/file's buffered row group), and written in schema
+// order: the bytes are the same for any number of workers. Columns must be
+// flat (no lists, structs or maps, which PARQUET.md says some warehouses
+// refuse).
 //
 // The io.Writer need not be seekable; Parquet is written front to back and
 // the footer is written by Close. The writer never closes it.
 type ParquetWriter struct {
-	fw           *pqarrow.FileWriter
+	fw           *file.Writer
+	arrProps     pqarrow.ArrowWriterProperties
 	proj         projection
 	limit        int64
+	workers      int
 	pending      []arrow.Record // retained, projected, not yet written
 	pendingBytes int64
 	pendingRows  int64
@@ -90,9 +105,13 @@ type noClose struct{ w io.Writer }
 
 func (n noClose) Write(p []byte) (int, error) { return n.w.Write(p) }
 
+// ErrNestedType is the cause of the error NewParquetWriter returns for a
+// list, struct or map column.
+var ErrNestedType = errors.New("nested column (only flat columns are written to Parquet)")
+
 // NewParquetWriter returns a ParquetWriter for records with the given
 // schema and writes the file header to w. Options.Columns, Allocator,
-// RowGroupBytes and Compression apply.
+// RowGroupBytes, Compression, EncodeWorkers and PlainColumns apply.
 func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts Options) (*ParquetWriter, error) {
 	proj, err := newProjection(schema, opts.Columns)
 	if err != nil {
@@ -100,6 +119,11 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts Options) (*Parquet
 	}
 	if err := checkParquetSchema(proj.out); err != nil {
 		return nil, fmt.Errorf("new parquet writer: %w", err)
+	}
+	for _, f := range proj.out.Fields() {
+		if _, nested := f.Type.(arrow.NestedType); nested {
+			return nil, fmt.Errorf("new parquet writer: column %q: %w", f.Name, ErrNestedType)
+		}
 	}
 	codec, err := parquetCodec(opts.Compression)
 	if err != nil {
@@ -110,7 +134,7 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts Options) (*Parquet
 	if limit <= 0 {
 		limit = DefaultRowGroupBytes
 	}
-	props := parquet.NewWriterProperties(
+	pprops := []parquet.WriterProperty{
 		parquet.WithAllocator(mem),
 		parquet.WithVersion(parquet.V2_4),
 		parquet.WithRootRepetition(parquet.Repetitions.Required),
@@ -123,17 +147,40 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts Options) (*Parquet
 		// as the row group means a chunk never falls back.
 		parquet.WithDictionaryPageSizeLimit(limit),
 		parquet.WithStats(true),
-	)
+	}
+	for _, c := range opts.PlainColumns {
+		if proj.out.FieldIndices(c) == nil {
+			return nil, fmt.Errorf("new parquet writer: plain column %q is not written", c)
+		}
+		pprops = append(pprops, parquet.WithDictionaryFor(c, false))
+	}
+	props := parquet.NewWriterProperties(pprops...)
 	arrProps := pqarrow.NewArrowWriterProperties(
 		pqarrow.WithAllocator(mem),
 		pqarrow.WithCoerceTimestamps(arrow.Millisecond),
 		pqarrow.WithStoreSchema(),
 	)
-	fw, err := pqarrow.NewFileWriter(proj.out, noClose{w}, props, arrProps)
+	pqschema, err := pqarrow.ToParquet(proj.out, props, arrProps)
 	if err != nil {
 		return nil, fmt.Errorf("new parquet writer: %w", err)
 	}
-	return &ParquetWriter{fw: fw, proj: proj, limit: limit}, nil
+	// The footer's key-value metadata, as pqarrow.FileWriter writes it:
+	// the schema's own, then the Arrow schema (flat, so no list field
+	// names to normalize).
+	var meta metadata.KeyValueMetadata
+	for i, k := range proj.out.Metadata().Keys() {
+		meta.Append(k, proj.out.Metadata().Values()[i])
+	}
+	meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(flight.SerializeSchema(proj.out, mem)))
+	fw, err := file.NewParquetWriterWithError(noClose{w}, pqschema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta))
+	if err != nil {
+		return nil, fmt.Errorf("new parquet writer: %w", err)
+	}
+	workers := opts.EncodeWorkers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return &ParquetWriter{fw: fw, arrProps: arrProps, proj: proj, limit: limit, workers: workers}, nil
 }
 
 // Write queues the rows of rec for the current row group, first writing
@@ -193,25 +240,76 @@ func (p *ParquetWriter) Write(rec arrow.Record) error {
 }
 
 // flush writes the pending records as one row group and releases them.
+// Workers take columns in schema order; each encodes its column into the
+// row group's buffer for that column, and the row group is written out
+// column by column when all are done.
 func (p *ParquetWriter) flush() error {
 	if p.pendingRows == 0 {
 		return nil
 	}
 	defer p.releasePending()
-	p.fw.NewRowGroup()
-	arrs := make([]arrow.Array, len(p.pending))
-	for c, f := range p.proj.out.Fields() {
-		for i, r := range p.pending {
-			arrs[i] = r.Column(c)
-		}
-		chunked := arrow.NewChunked(f.Type, arrs)
-		err := p.fw.WriteColumnChunked(chunked, 0, p.pendingRows)
-		chunked.Release()
+	rgw, err := p.fw.AppendBufferedRowGroupChecked()
+	if err != nil {
+		return err
+	}
+	ncols := len(p.proj.out.Fields())
+	errs := make([]error, ncols)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(p.workers, ncols) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// A write context holds scratch buffers: one per goroutine.
+			ctx := pqarrow.NewArrowWriteContext(context.Background(), &p.arrProps)
+			var def []int16
+			for c := int(next.Add(1) - 1); c < ncols; c = int(next.Add(1) - 1) {
+				def, errs[c] = p.writeColumn(ctx, rgw, c, def)
+			}
+		}()
+	}
+	wg.Wait()
+	for c, err := range errs {
 		if err != nil {
-			return fmt.Errorf("column %q: %w", f.Name, err)
+			rgw.Close()
+			return fmt.Errorf("column %q: %w", p.proj.out.Field(c).Name, err)
 		}
 	}
-	return nil
+	return rgw.Close()
+}
+
+// writeColumn encodes column c of the pending records into its column
+// chunk writer; def is scratch space for definition levels, returned for
+// reuse.
+func (p *ParquetWriter) writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, c int, def []int16) ([]int16, error) {
+	cw, err := rgw.Column(c)
+	if err != nil {
+		return def, err
+	}
+	nullable := p.proj.out.Field(c).Nullable
+	for _, r := range p.pending {
+		col := r.Column(c)
+		var levels []int16
+		if nullable {
+			// Flat column: level 1 for a value, 0 for a null.
+			def = slices.Grow(def[:0], col.Len())[:col.Len()]
+			for i := range def {
+				def[i] = 1
+			}
+			if col.NullN() > 0 {
+				for i := range def {
+					if col.IsNull(i) {
+						def[i] = 0
+					}
+				}
+			}
+			levels = def
+		}
+		if err := pqarrow.WriteArrowToColumn(ctx, cw, col, levels, nil, nullable); err != nil {
+			return def, err
+		}
+	}
+	return def, nil
 }
 
 func (p *ParquetWriter) releasePending() {

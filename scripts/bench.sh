@@ -13,7 +13,7 @@
 #   BENCH_SCALE    N>1: also run keys/sessions on an N-times larger corpus
 #                  and compare peak RSS        (unset)
 #   BENCH_DUCKDB   0: skip the DuckDB baselines (1)
-#   BENCH_DUCKDB_FORMS  which of them (union infer typed)
+#   BENCH_DUCKDB_FORMS  which of them (union infer typed copy)
 #   BENCH_GOTEST   1: run the Go ingest benchmarks (default: only when not
 #                  run from make, whose bench target runs them itself)
 #   KEYAUDIT       keyaudit binary             (./bin/keyaudit)
@@ -106,6 +106,16 @@ run_suite() { # DIR SUFFIX
 	else
 		log "$KEYAUDIT has no 'sessions' command (or is missing); skipping sessions"
 	fi
+	if has_cmd export; then
+		# Issue 16's targets are ratios to audit over the same tree, in
+		# the same round: export <= 1.5x, --partition <= 1.8x, zstd <= 2x.
+		measure "audit$sfx" "$ev" "$by" "$KEYAUDIT" audit -q --as-of 2026-11-01 -f csv -o "$BENCH_DIR/out/audit$sfx.csv" "$dir"
+		measure "export$sfx" "$ev" "$by" "$KEYAUDIT" export -q --as-of 2026-11-01 -o "$BENCH_DIR/export$sfx" "$dir"
+		measure "export-part$sfx" "$ev" "$by" "$KEYAUDIT" export -q --partition --as-of 2026-11-01 -o "$BENCH_DIR/export-part$sfx" "$dir"
+		measure "export-zstd$sfx" "$ev" "$by" "$KEYAUDIT" export -q --compression zstd --as-of 2026-11-01 -o "$BENCH_DIR/export-zstd$sfx" "$dir"
+	else
+		log "$KEYAUDIT has no 'export' command (or is missing); skipping export"
+	fi
 }
 
 CORPUS=$(corpus "$EVENTS" "$FILES")
@@ -121,7 +131,11 @@ CORPUS=$(corpus "$EVENTS" "$FILES")
 #   duckdb-typed: only the two columns the query needs, typed by hand;
 #     DuckDB's best case.
 duckdb_suite() {
-	if [ "${BENCH_DUCKDB:-1}" != 0 ] && duckdb_available; then
+	if [ "${BENCH_DUCKDB:-1}" = 0 ]; then
+		log "DUCKDB PEER SKIPPED: BENCH_DUCKDB=0"
+	elif ! duckdb_available; then
+		log "DUCKDB PEER SKIPPED: DuckDB could not be run here (the reason is above); no DuckDB figures below"
+	else
 		glob="$CORPUS/AWSLogs/*/CloudTrail/*/*/*/*/*.json.gz"
 		agg="select count(*) as keys, sum(n) as events from (
 		  select r.userIdentity.accessKeyId as k, count(*) as n, min(r.eventTime) as first, max(r.eventTime) as last
@@ -133,11 +147,17 @@ duckdb_suite() {
 		# shellcheck disable=SC2059
 		typed=$(printf "$agg" "read_json('$glob', format = 'auto', maximum_object_size = 536870912,
 		        columns = {Records: 'STRUCT(eventTime VARCHAR, userIdentity STRUCT(accessKeyId VARCHAR))[]'})")
-		for form in ${BENCH_DUCKDB_FORMS:-union infer typed}; do
+		# duckdb-copy: the export peer, every event to one Snappy Parquet
+		# file in the order keyaudit writes (time, then eventID), columns
+		# inferred to depth 3 as in duckdb-infer (no dedup).
+		copy="COPY (SELECT unnest(r) FROM (SELECT unnest(Records) AS r FROM read_json('$glob',
+		      maximum_object_size = 536870912, maximum_depth = 3)) ORDER BY r.eventTime, r.eventID)
+		      TO '$BENCH_DIR/out/duckdb-copy.parquet' (FORMAT parquet, COMPRESSION snappy)"
+		for form in ${BENCH_DUCKDB_FORMS:-union infer typed copy}; do
 			sql=${!form}
 			measure "duckdb-$form" "$(stat_of "$CORPUS" events)" "$(stat_of "$CORPUS" json_bytes)" \
 				env DUCKDB_THREADS=2 node scripts/duckdb-query.cjs "$sql"
-			[ -f "$BENCH_DIR/out/duckdb-$form.tsv" ] ||
+			[ "$form" = copy ] || [ -f "$BENCH_DIR/out/duckdb-$form.tsv" ] ||
 				DUCKDB_THREADS=2 node scripts/duckdb-query.cjs "$sql" >"$BENCH_DIR/out/duckdb-$form.tsv" 2>&1 || true
 		done
 	fi
@@ -205,6 +225,12 @@ END {
 		r2 = (s !~ /^ctgen/ && wall["zcat-2"] > 0 && evs[s] > 0) ? sprintf("%.2f", (w / evs[s]) / (wall["zcat-2"] / evs["zcat-2"])) : "-"
 		d0 = speedup("duckdb-union", s, w); d1 = speedup("duckdb-infer", s, w); d2 = speedup("duckdb-typed", s, w)
 		printf "%-16s %9.2f %9.2f %6.0f %12s %9s %9.1f %9s %9s %9s %9s %9s %5s\n", s, w, cpu[s], (w > 0 ? 100 * cpu[s] / w : 0), eps, mbs, rss[s], r1, r2, d0, d1, d2, ex[s]
+	}
+	if (wall["audit"] > 0) {
+		print ""
+		print "export against audit on the same corpus (issue 16 targets: export <= 1.5, export-part <= 1.8, export-zstd <= 2.0):"
+		split("export export-part export-zstd duckdb-copy", ex16, " ")
+		for (i = 1; i <= 4; i++) if (wall[ex16[i]] > 0) printf "  %-12s %5.2f x audit wall, %6.1f MB peak RSS\n", ex16[i], wall[ex16[i]] / wall["audit"], rss[ex16[i]]
 	}
 }' "$RESULTS"
 echo

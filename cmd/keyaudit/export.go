@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"github.com/keyaudit/keyaudit/analyze/sessions"
 	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
+	"github.com/keyaudit/keyaudit/internal/extsort"
 	"github.com/keyaudit/keyaudit/report"
 )
 
@@ -93,6 +95,7 @@ leaves DIR as it was.`,
 
 func runExport(c *cobra.Command, e *env, o *exportOptions, paths []string) error {
 	mem := memory.DefaultAllocator
+
 	if o.dir == "" {
 		return usageErr("export needs -o DIR")
 	}
@@ -102,7 +105,7 @@ func runExport(c *cobra.Command, e *env, o *exportOptions, paths []string) error
 	if !slices.Contains(report.Compressions(), o.codec) {
 		return usageErr("unknown --compression %q: use %s", o.codec, strings.Join(report.Compressions(), " or "))
 	}
-	wopts := report.Options{Compression: o.codec, RowGroupBytes: eventsRowGroupBytes, Allocator: mem}
+	wopts := report.Options{Compression: o.codec, RowGroupBytes: eventsRowGroupBytes, Allocator: mem, PlainColumns: eventsPlainColumns()}
 	if err := checkPaths(paths); err != nil {
 		return err
 	}
@@ -137,7 +140,7 @@ func (o *exportOptions) writeExport(c *cobra.Command, e *env, mem memory.Allocat
 	if o.partition {
 		events, err = newPartitionSink(st.file("events"), st.file(".spool"), wopts)
 	} else {
-		events, err = newFileSink(st.file("events.parquet"), o.in.guard, wopts)
+		events, err = newFileSink(st.file("events.parquet"), st.file(".sort"), o.in.guard, wopts)
 	}
 	if err != nil {
 		return usageErr("%v", err)
@@ -194,38 +197,91 @@ type eventsSink interface {
 	Rows() int64
 }
 
-// eventsRowGroupBytes closes a row group of events.parquet after this much
-// Arrow data (uncompressed): ~10-15 MB row groups on disk, which every
-// warehouse reads well, while keeping export's peak memory near 300 MB.
-const eventsRowGroupBytes = 64 << 20
+// eventsRowGroupBytes closes a row group of events after this much Arrow
+// data (uncompressed, in memory): about 74,000 CloudTrail events, 8 MB
+// on disk with Snappy. Parquet needs a whole row group's Arrow data in
+// memory to write its columns one after the other, so this is bounded by
+// export's memory budget rather than by what warehouses would prefer (they
+// read these well; see the README on row groups).
+var eventsRowGroupBytes int64 = 64 << 20 // a variable for tests
 
-// fileSink writes every event to one Parquet file, each batch as it comes.
+// eventsSortBytes is the Arrow data the events sort holds before it writes
+// a sorted run to disk (see extsort: about twice this is in memory at once).
+var eventsSortBytes int64 = 32 << 20 // a variable for tests
+
+// eventsPlainColumns are the event columns written without a dictionary:
+// the event time, IDs and JSON documents, whose values rarely repeat, so a
+// dictionary costs hashing and memory (every column's dictionary of a row
+// group is held until the row group is written) for almost nothing: on a
+// 400,000-event ctgen tree, 30 MB less peak RSS for a file 0.3% larger.
+func eventsPlainColumns() []string {
+	var names []string
+	for _, c := range []int{cloudtrail.ColEventTime, cloudtrail.ColEventID, cloudtrail.ColRequestID,
+		cloudtrail.ColRequestParameters, cloudtrail.ColResponseElements, cloudtrail.ColAdditionalEventData} {
+		names = append(names, cloudtrail.ColumnNames[c])
+	}
+	return names
+}
+
+// newEventSorter returns a sorter of events in the order of every events
+// file and partition: event time, then event ID, then every other column
+// (so rows without an eventID are ordered too), with runs in dir.
+func newEventSorter(mem memory.Allocator, dir string, runBytes int64) (*extsort.Sorter, error) {
+	return extsort.New(cloudtrail.EventSchema, extsort.Options{Mem: mem, Dir: dir, RunBytes: runBytes,
+		TimeKey: cloudtrail.ColEventTime, StringKey: cloudtrail.ColEventID})
+}
+
+// fileSink writes every event to one Parquet file, sorted (see
+// newEventSorter): the events are sorted in runs while they are read, and
+// Commit merges the runs into the file.
 type fileSink struct {
 	f    *report.File
 	w    report.Writer
+	sort *extsort.Sorter
 	rows int64
 }
 
-// newFileSink creates path; opts is for its Parquet writer.
-func newFileSink(path string, inputs *report.InputSet, opts report.Options) (*fileSink, error) {
+// newFileSink creates path, and sortDir for the sort's runs (in the
+// export's stage, which removes it on failure or Ctrl-C); opts is for its
+// Parquet writer.
+func newFileSink(path, sortDir string, inputs *report.InputSet, opts report.Options) (*fileSink, error) {
+	if err := os.Mkdir(sortDir, 0o700); err != nil {
+		return nil, err
+	}
+	srt, err := newEventSorter(opts.Allocator, sortDir, eventsSortBytes)
+	if err != nil {
+		return nil, err
+	}
 	f, err := report.Create(path, inputs)
 	if err != nil {
+		srt.Close()
 		return nil, err
 	}
 	w, err := report.NewWriter("parquet", f, cloudtrail.EventSchema, opts)
 	if err != nil {
+		srt.Close()
 		f.Abort()
 		return nil, err
 	}
-	return &fileSink{f: f, w: w}, nil
+	return &fileSink{f: f, w: w, sort: srt}, nil
 }
 
 func (s *fileSink) Events(rec arrow.Record) error {
 	s.rows += rec.NumRows()
-	return s.w.Write(rec)
+	return s.sort.Add(rec)
 }
 
 func (s *fileSink) Commit() error {
+	// Reading is done: give its memory back before the merge takes its
+	// own, so that peak RSS is the larger of the two phases, not the sum.
+	debug.FreeOSMemory()
+	err := s.sort.Finish(s.w.Write)
+	s.sort.Close()
+	if err != nil {
+		s.w.Close()
+		s.f.Abort()
+		return fmt.Errorf("sort events: %w", err)
+	}
 	if err := s.w.Close(); err != nil {
 		s.f.Abort()
 		return err
@@ -233,7 +289,7 @@ func (s *fileSink) Commit() error {
 	return s.f.Commit()
 }
 
-func (s *fileSink) Abort()      { s.w.Close(); s.f.Abort() }
+func (s *fileSink) Abort()      { s.sort.Close(); s.w.Close(); s.f.Abort() }
 func (s *fileSink) Rows() int64 { return s.rows }
 
 // partitionSink writes events under events/account_id=A/date=D/part-0.parquet.
@@ -530,6 +586,11 @@ func (s *partitionSink) convert(k partKey) error {
 		s.root.Remove(name)
 		return err
 	}
+	srt, err := newEventSorter(s.wopts.Allocator, s.spool, eventsSortBytes/maxConverters)
+	if err != nil {
+		return fail(err)
+	}
+	defer srt.Close()
 	for _, seg := range s.segs[k] {
 		in, err := os.Open(seg)
 		if err != nil {
@@ -541,7 +602,7 @@ func (s *partitionSink) convert(k partKey) error {
 			return fail(fmt.Errorf("read spool %s: %w", seg, err))
 		}
 		for r.Next() {
-			if err := w.Write(r.Record()); err != nil {
+			if err := srt.Add(r.Record()); err != nil {
 				r.Release()
 				in.Close()
 				return fail(err)
@@ -554,6 +615,9 @@ func (s *partitionSink) convert(k partKey) error {
 		if err != nil {
 			return fail(fmt.Errorf("read spool %s: %w", seg, err))
 		}
+	}
+	if err := srt.Finish(w.Write); err != nil {
+		return fail(fmt.Errorf("sort events: %w", err))
 	}
 	if err := w.Close(); err != nil {
 		return fail(err)
@@ -627,6 +691,7 @@ func (s *partitionSink) Commit() error {
 		}
 		return keys[i].date < keys[j].date
 	})
+	debug.FreeOSMemory() // as in fileSink.Commit
 	if err := s.convertAll(keys); err != nil {
 		return err
 	}
