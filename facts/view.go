@@ -23,6 +23,17 @@ type View struct {
 	i32   []*array.Int32
 	date  []*array.Date32
 	bools []*array.Boolean
+
+	// A view of an event record (Project) shows the events as one-event
+	// fact rows, without copying: sel are the record's rows that belong
+	// in the table (nil: all), and some columns are derived.
+	sel   []int32
+	ts    []*array.Timestamp // time columns read from an event timestamp
+	day   []*array.Timestamp // date columns: the UTC day of an event timestamp
+	one   []bool             // integer columns that are 1 on every row (calls, events)
+	hint  int                // the console_hint column, or -1
+	from  *array.Boolean     // for hint: session_credential_from_console
+	agent *array.String      // for hint: user_agent
 }
 
 // NewView checks that rec has the canonical schema of table t (names and
@@ -40,8 +51,7 @@ func NewView(t Table, rec arrow.Record) (*View, error) {
 		return nil, fmt.Errorf("%w: %s: %d columns, want %d", ErrSchema, t, rec.NumCols(), len(cols))
 	}
 	n := len(cols)
-	v := &View{N: int(rec.NumRows()), Table: t, str: make([]*array.String, n), i64: make([]*array.Int64, n),
-		i32: make([]*array.Int32, n), date: make([]*array.Date32, n), bools: make([]*array.Boolean, n)}
+	v := newView(t, int(rec.NumRows()), n)
 	for c, col := range cols {
 		f := rec.Schema().Field(c)
 		if f.Name != col.Name || !arrow.TypeEqual(f.Type, col.Kind.ArrowType()) {
@@ -65,8 +75,17 @@ func NewView(t Table, rec arrow.Record) (*View, error) {
 	return v, nil
 }
 
+func newView(t Table, rows, n int) *View {
+	return &View{N: rows, Table: t, str: make([]*array.String, n), i64: make([]*array.Int64, n),
+		i32: make([]*array.Int32, n), date: make([]*array.Date32, n), bools: make([]*array.Boolean, n),
+		ts: make([]*array.Timestamp, n), day: make([]*array.Timestamp, n), one: make([]bool, n), hint: -1}
+}
+
 // Str returns string column c of row i; "" when null.
 func (v *View) Str(c, i int) string {
+	if v.sel != nil {
+		i = int(v.sel[i])
+	}
 	a := v.str[c]
 	if a == nil || a.IsNull(i) {
 		return ""
@@ -77,7 +96,18 @@ func (v *View) Str(c, i int) string {
 // Int returns integer, time or date column c of row i (days for a date,
 // Unix ms for a time); 0 when null.
 func (v *View) Int(c, i int) int64 {
+	if v.sel != nil {
+		i = int(v.sel[i])
+	}
 	switch {
+	case v.ts[c] != nil:
+		if a := v.ts[c]; a.IsValid(i) {
+			return int64(a.Value(i))
+		}
+	case v.day[c] != nil:
+		return floorDiv(int64(v.day[c].Value(i)), 86_400_000)
+	case v.one[c]:
+		return 1
 	case v.i64[c] != nil:
 		if a := v.i64[c]; a.IsValid(i) {
 			return a.Value(i)
@@ -96,6 +126,12 @@ func (v *View) Int(c, i int) int64 {
 
 // Bool returns boolean column c of row i; false when null.
 func (v *View) Bool(c, i int) bool {
+	if v.sel != nil {
+		i = int(v.sel[i])
+	}
+	if c == v.hint {
+		return v.from.IsValid(i) && v.from.Value(i) || v.agent.IsValid(i) && ConsoleHint(false, v.agent.Value(i))
+	}
 	a := v.bools[c]
 	return a != nil && a.IsValid(i) && a.Value(i)
 }

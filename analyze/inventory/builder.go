@@ -69,7 +69,7 @@ type Builder struct {
 	life       []lifeRow       // key_lifecycle rows, replayed in canonical order by Finish
 	strs       interner
 
-	agg *facts.Aggregator // Add's producer, closed by Finish
+	proj *facts.Projector // Add's producer
 }
 
 var _ facts.Sink = (*Builder)(nil)
@@ -217,34 +217,23 @@ func (b *Builder) key(id string) *keyAgg {
 	return k
 }
 
-// Events returns the number of events folded so far: the events of the
-// event_accounts rows given to Facts, plus those Add has taken.
-func (b *Builder) Events() int64 {
-	n := b.events
-	if b.agg != nil {
-		n += b.agg.EventCount() // its event_accounts rows come at Finish
-	}
-	return n
-}
+// Events returns the number of events folded so far: those of the
+// event_accounts rows given to Facts and shown by Add.
+func (b *Builder) Events() int64 { return b.events }
 
 // Add folds the events of rec (schema cloudtrail.EventSchema) into the
-// aggregates, through facts: an internal facts.Aggregator, allocating from
-// Options.Mem, turns them into fact records and hands them to Facts (when
-// its maps are full, and at Finish). It does not retain rec; the caller
-// keeps ownership. It fails, with an error wrapping ErrEventSchema, on a
-// record of another schema.
+// aggregates, as facts: a facts.Projector shows each event to FactView as
+// one-event fact rows (read in place, nothing grouped or copied). It does
+// not retain rec; the caller keeps ownership. It fails, with an error
+// wrapping ErrEventSchema, on a record of another schema.
 //
 // A Builder given both the events (Add) and the facts of the same events
 // (Facts) counts them twice: feed it one or the other.
 func (b *Builder) Add(rec arrow.Record) error {
-	if b.agg == nil {
-		mem := b.opts.Mem
-		if mem == nil {
-			mem = memory.DefaultAllocator
-		}
-		b.agg = facts.NewAggregator(mem, facts.Options{}, b)
+	if b.proj == nil {
+		b.proj = facts.NewProjector([]facts.ViewSink{b}, facts.STSIssue, facts.Principals)
 	}
-	return b.agg.Events(rec)
+	return b.proj.Events(rec)
 }
 
 // Facts folds one fact record (canonical schema of table t, as
@@ -263,7 +252,13 @@ func (b *Builder) Facts(t facts.Table, rec arrow.Record) error {
 	if err != nil {
 		return fmt.Errorf("inventory: %w", err)
 	}
-	switch t {
+	return b.FactView(v)
+}
+
+// FactView folds the rows of one fact view (facts.ViewSink): Facts
+// checks a record into one, a facts.Projector shows events as one.
+func (b *Builder) FactView(v *facts.View) error {
+	switch v.Table {
 	case facts.KeyUse:
 		b.keyUse(v)
 	case facts.SessionUse:
@@ -284,14 +279,6 @@ func (b *Builder) Facts(t facts.Table, rec arrow.Record) error {
 // finishFacts closes Add's Aggregator (its last rows come to Facts),
 // replays the lifecycle rows and settles the value tables.
 func (b *Builder) finishFacts() {
-	if b.agg != nil {
-		// Facts fails only on a record without its table's schema, which
-		// the Aggregator never makes.
-		if err := b.agg.Close(); err != nil {
-			panic("inventory: the facts of Add: " + err.Error())
-		}
-		b.agg = nil
-	}
 	b.replayLifecycle()
 	for _, k := range b.keys {
 		k.ips.finish()
