@@ -425,8 +425,6 @@ func TestBadEntries(t *testing.T) {
 	for _, p := range st.Problems {
 		t.Log(p)
 	}
-	cache.SetDebugParsed(func(p string) { t.Log("parsed", p) })
-	defer cache.SetDebugParsed(nil)
 	got, st = cached(t, mem, dir, paths, 2)
 	same(t, "after the rebuild", got, want)
 	if len(st.Problems) != 0 || st.Parsed != 0 {
