@@ -19,7 +19,7 @@ type Stats struct {
 	// Cached counts, per kind, the files and the records (Counts.Records)
 	// of the Result that were served from the cache rather than parsed.
 	Cached map[ingest.Kind]*Cached
-	Parsed int // files parsed (misses, credential reports, hashed files)
+	Parsed int // files parsed (misses, entries that went bad, credential reports, hashed files)
 	Stored int // entries written
 	// Involved counts the files re-read because some of their eventIDs
 	// occur in a file earlier in the walk (the first copy wins, as in a
@@ -259,6 +259,7 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 						}
 					}
 					res, ids, rerr := readFile(ctx, fr, opts, f.path, nil, set)
+					st.Parsed++
 					if rerr == nil {
 						f.meta = store(f, f.key, res, ids, set)
 						if len(f.excl) > 0 {
