@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,7 +85,9 @@ func check(dir string) error {
 	if err != nil {
 		return fmt.Errorf("open cache %s: %w", dir, err)
 	}
-	if len(ents) == 0 {
+	// Another run opening the same new cache may be writing its marker
+	// (a temporary file): the folder is still empty.
+	if !slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return !strings.HasPrefix(e.Name(), tempPrefix) }) {
 		return errEmpty
 	}
 	return fmt.Errorf("%s: %w: no %s file, and the folder is not empty", dir, ErrNotCache, markerName)
