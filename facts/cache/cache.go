@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,7 +85,9 @@ func check(dir string) error {
 	if err != nil {
 		return fmt.Errorf("open cache %s: %w", dir, err)
 	}
-	if len(ents) == 0 {
+	// Another run opening the same new cache may be writing its marker
+	// (a temporary file): the folder is still empty.
+	if !slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return !strings.HasPrefix(e.Name(), tempPrefix) }) {
 		return errEmpty
 	}
 	return fmt.Errorf("%s: %w: no %s file, and the folder is not empty", dir, ErrNotCache, markerName)
@@ -178,8 +181,7 @@ func readMetaFile(path string) (*meta, error) {
 		return nil, err
 	}
 	defer f.Close()
-	m, _, err := readMeta(f)
-	return m, err
+	return readMeta(f)
 }
 
 func eachFile(dir string, fn func(path string, fi fs.FileInfo)) error {
@@ -230,6 +232,12 @@ func Prune(ctx context.Context, dir string, paths []string) (int, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		err = nil
 	}
+	if n > 0 {
+		// The next run rebuilds the index from the entries that are left.
+		if rerr := os.Remove(filepath.Join(dir, indexName)); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			errs = append(errs, rerr)
+		}
+	}
 	return n, errors.Join(append(errs, err)...)
 }
 
@@ -251,7 +259,7 @@ func Clean(dir string) error {
 		return fmt.Errorf("clean cache %s: %w", dir, err)
 	}
 	for _, e := range ents {
-		if n := e.Name(); n != markerName && !strings.HasPrefix(n, tempPrefix) {
+		if n := e.Name(); n != markerName && n != indexName && !strings.HasPrefix(n, tempPrefix) {
 			return fmt.Errorf("clean cache %s: it holds %s, which keyaudit did not write: left in place", dir, n)
 		}
 	}

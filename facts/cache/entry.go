@@ -1,16 +1,15 @@
 package cache
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"sync"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/cespare/xxhash/v2"
 
@@ -22,19 +21,19 @@ import (
 //
 //	magic "KAFCACHE"
 //	u32 formatVersion, u32 facts.Version
-//	u32 n, n bytes of meta (JSON), u64 nIDs, nIDs × u64 fingerprints
+//	u32 n, n bytes of meta (JSON, padded with spaces so that what follows
+//	  is 8-aligned), u64 nIDs, nIDs × u64 fingerprints
 //	u64 xxhash64 of everything above
-//	u64 m, m bytes of facts: per table with rows, u8 table, u64 len, an
-//	  Arrow IPC stream of its records
+//	u64 m, m bytes of facts (see body.go)
 //	u64 xxhash64 of the facts bytes
 //
-// The head (up to the first checksum) is all a run needs to plan; the
-// facts are read only for the files whose facts it delivers. Each part
-// has its own checksum, so a torn, truncated or edited entry is detected
-// and rebuilt, never trusted.
+// The head (up to the first checksum) is what a run plans with when the
+// index does not have it; the facts are read, with the head, in one read
+// when the run delivers them. Each part has its own checksum, so a torn,
+// truncated or edited entry is detected and rebuilt, never trusted.
 const (
 	magic         = "KAFCACHE"
-	formatVersion = 1
+	formatVersion = 2
 )
 
 // Key identifies the content of one input file without reading it all:
@@ -53,7 +52,12 @@ type Key struct {
 // keyBlock is the size of the head and tail blocks hashed into a Key.
 const keyBlock = 64 << 10
 
-// fileKey computes the Key of path now; options is copied into it.
+// keyBufs holds the buffers fileKey reads into.
+var keyBufs = sync.Pool{New: func() any { b := make([]byte, 2*keyBlock); return &b }}
+
+// fileKey computes the Key of path now; options is copied into it. A
+// file of up to 2 × keyBlock bytes (most CloudTrail files) is read in one
+// pread; a larger one in two, its first and last block.
 func fileKey(path, options string) (Key, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -64,16 +68,29 @@ func fileKey(path, options string) (Key, error) {
 	if err != nil {
 		return Key{}, err
 	}
-	k := Key{Path: path, Size: fi.Size(), MtimeNS: fi.ModTime().UnixNano(), Options: options}
-	buf := make([]byte, min(keyBlock, fi.Size()))
-	if _, err := f.ReadAt(buf, 0); err != nil && err != io.EOF {
+	size := fi.Size()
+	k := Key{Path: path, Size: size, MtimeNS: fi.ModTime().UnixNano(), Options: options}
+	bp := keyBufs.Get().(*[]byte)
+	defer keyBufs.Put(bp)
+	buf := *bp
+	if size <= 2*keyBlock {
+		n, err := f.ReadAt(buf[:size], 0)
+		if err != nil && err != io.EOF {
+			return Key{}, err
+		}
+		b := buf[:n]
+		k.Head = xxhash.Sum64(b[:min(keyBlock, len(b))])
+		k.Tail = xxhash.Sum64(b[max(len(b)-keyBlock, 0):])
+		return k, nil
+	}
+	head, tail := buf[:keyBlock], buf[keyBlock:]
+	if _, err := f.ReadAt(head, 0); err != nil && err != io.EOF {
 		return Key{}, err
 	}
-	k.Head = xxhash.Sum64(buf)
-	if _, err := f.ReadAt(buf, max(fi.Size()-keyBlock, 0)); err != nil && err != io.EOF {
+	if _, err := f.ReadAt(tail, size-keyBlock); err != nil && err != io.EOF {
 		return Key{}, err
 	}
-	k.Tail = xxhash.Sum64(buf)
+	k.Head, k.Tail = xxhash.Sum64(head), xxhash.Sum64(tail)
 	return k, nil
 }
 
@@ -85,6 +102,7 @@ type meta struct {
 	Skipped []ingest.SkippedFile           `json:"skipped,omitempty"`
 	Rows    [facts.NumTables]int64         `json:"rows"`
 	ids     []uint64                       // fingerprints of the used events' eventIDs, sorted
+	loc     loc                            // where the entry's parts are (not in the entry's own meta)
 }
 
 // storedError is an ingest.InputError with its message kept as text.
@@ -122,50 +140,50 @@ func metaOf(k Key, res *ingest.Result, ids []uint64, set *facts.Set) *meta {
 	return m
 }
 
-// encode returns the bytes of an entry.
-func encode(mem memory.Allocator, m *meta, set *facts.Set) ([]byte, error) {
+// loc is where an entry's parts are in its file, and their checksums:
+// enough to read and check the whole entry in one read.
+type loc struct {
+	Entry   string `json:"entry"` // file name under entries/
+	Size    int64  `json:"size"`  // of the whole entry file
+	HeadSum uint64 `json:"head_sum"`
+	BodyOff int64  `json:"body_off"` // of the facts bytes, 8-aligned
+	BodyLen int64  `json:"body_len"`
+	BodySum uint64 `json:"body_sum"`
+}
+
+// encode returns the bytes of an entry and where its parts are.
+func encode(m *meta, set *facts.Set) ([]byte, loc, error) {
 	js, err := json.Marshal(m)
 	if err != nil {
-		return nil, err
+		return nil, loc{}, err
 	}
-	var b bytes.Buffer
-	b.WriteString(magic)
+	for (20+len(js))%8 != 0 {
+		js = append(js, ' ')
+	}
 	le := binary.LittleEndian
-	b.Write(le.AppendUint32(le.AppendUint32(nil, formatVersion), facts.Version))
-	b.Write(le.AppendUint32(nil, uint32(len(js))))
-	b.Write(js)
-	b.Write(le.AppendUint64(nil, uint64(len(m.ids))))
-	ids := make([]byte, 0, 8*len(m.ids))
+	b := make([]byte, 0, 64+len(js)+8*len(m.ids)+256*int(set.Rows(facts.KeyUse)+set.Rows(facts.SessionUse)+set.Rows(facts.STSIssue)))
+	b = append(b, magic...)
+	b = le.AppendUint32(le.AppendUint32(b, formatVersion), facts.Version)
+	b = le.AppendUint32(b, uint32(len(js)))
+	b = append(b, js...)
+	b = le.AppendUint64(b, uint64(len(m.ids)))
 	for _, h := range m.ids {
-		ids = le.AppendUint64(ids, h)
+		b = le.AppendUint64(b, h)
 	}
-	b.Write(ids)
-	b.Write(le.AppendUint64(nil, xxhash.Sum64(b.Bytes())))
-
-	var fb bytes.Buffer
-	for t := facts.Table(0); t < facts.NumTables; t++ {
-		if len(set.Records[t]) == 0 {
-			continue
-		}
-		var tb bytes.Buffer
-		w := ipc.NewWriter(&tb, ipc.WithSchema(facts.Schema(t)), ipc.WithAllocator(mem))
-		for _, rec := range set.Records[t] {
-			if err := w.Write(rec); err != nil {
-				w.Close()
-				return nil, fmt.Errorf("encode %s: %w", t, err)
-			}
-		}
-		if err := w.Close(); err != nil {
-			return nil, fmt.Errorf("encode %s: %w", t, err)
-		}
-		fb.WriteByte(byte(t))
-		fb.Write(le.AppendUint64(nil, uint64(tb.Len())))
-		fb.Write(tb.Bytes())
+	l := loc{HeadSum: xxhash.Sum64(b)}
+	b = le.AppendUint64(b, l.HeadSum)
+	lenAt := len(b)
+	b = le.AppendUint64(b, 0)
+	l.BodyOff = int64(len(b))
+	if b, err = appendBody(b, set); err != nil {
+		return nil, loc{}, err
 	}
-	b.Write(le.AppendUint64(nil, uint64(fb.Len())))
-	b.Write(fb.Bytes())
-	b.Write(le.AppendUint64(nil, xxhash.Sum64(fb.Bytes())))
-	return b.Bytes(), nil
+	l.BodyLen = int64(len(b)) - l.BodyOff
+	le.PutUint64(b[lenAt:], uint64(l.BodyLen))
+	l.BodySum = xxhash.Sum64(b[l.BodyOff:])
+	b = le.AppendUint64(b, l.BodySum)
+	l.Size = int64(len(b))
+	return b, l, nil
 }
 
 // Errors of a bad entry; they say what is wrong, the caller says which.
@@ -176,141 +194,104 @@ var (
 )
 
 // readMeta reads the head of the entry in f: its meta and fingerprints,
-// checked. It returns the offset of the facts part.
-func readMeta(f *os.File) (*meta, int64, error) {
+// checked, and where its parts are (m.loc; the facts are not checked).
+func readMeta(f *os.File) (*meta, error) {
 	var hdr [20]byte
 	if n, err := io.ReadFull(f, hdr[:]); err != nil {
 		if n < len(magic) || string(hdr[:len(magic)]) != magic {
-			return nil, 0, errForeign
+			return nil, errForeign
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, 0, errCorrupt
+			return nil, errCorrupt
 		}
-		return nil, 0, err
+		return nil, err
 	}
 	if string(hdr[:8]) != magic {
-		return nil, 0, errForeign
+		return nil, errForeign
 	}
 	le := binary.LittleEndian
 	if le.Uint32(hdr[8:]) != formatVersion || le.Uint32(hdr[12:]) != facts.Version {
-		return nil, 0, fmt.Errorf("%w (format %d, facts_version %d; this keyaudit writes %d, %d)",
+		return nil, fmt.Errorf("%w (format %d, facts_version %d; this keyaudit writes %d, %d)",
 			errOldFormat, le.Uint32(hdr[8:]), le.Uint32(hdr[12:]), formatVersion, facts.Version)
 	}
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	n := int64(le.Uint32(hdr[16:]))
 	if 20+n+8 > fi.Size() {
-		return nil, 0, errCorrupt
+		return nil, errCorrupt
 	}
 	head := make([]byte, 20+n+8)
 	copy(head, hdr[:])
 	if _, err := io.ReadFull(f, head[20:]); err != nil {
-		return nil, 0, errCorrupt
+		return nil, errCorrupt
 	}
 	nids := int64(le.Uint64(head[20+n:]))
-	if nids < 0 || 20+n+8+8*nids+8 > fi.Size() {
-		return nil, 0, errCorrupt
+	if nids < 0 || 20+n+8+8*nids+8+16 > fi.Size() {
+		return nil, errCorrupt
 	}
-	head = append(head, make([]byte, 8*nids+8)...)
+	head = append(head, make([]byte, 8*nids+8+8)...) // ids, checksum, facts length
 	if _, err := io.ReadFull(f, head[20+n+8:]); err != nil {
-		return nil, 0, errCorrupt
+		return nil, errCorrupt
 	}
-	end := len(head) - 8
+	end := len(head) - 16
 	if xxhash.Sum64(head[:end]) != le.Uint64(head[end:]) {
-		return nil, 0, errCorrupt
+		return nil, errCorrupt
 	}
 	m := &meta{}
 	if err := json.Unmarshal(head[20:20+n], m); err != nil {
-		return nil, 0, errCorrupt
+		return nil, errCorrupt
 	}
 	m.ids = make([]uint64, nids)
 	p := head[20+n+8:]
 	for i := range m.ids {
 		m.ids[i] = le.Uint64(p[8*i:])
 	}
-	return m, int64(len(head)), nil
+	l := loc{Entry: filepath.Base(f.Name()), Size: fi.Size(), HeadSum: le.Uint64(head[end:]),
+		BodyOff: int64(len(head)), BodyLen: int64(le.Uint64(head[end+8:]))}
+	if l.BodyLen < 0 || l.BodyOff+l.BodyLen+8 != l.Size {
+		return nil, errCorrupt
+	}
+	var sum [8]byte
+	if _, err := f.ReadAt(sum[:], l.Size-8); err != nil {
+		return nil, errCorrupt
+	}
+	l.BodySum = le.Uint64(sum[:])
+	m.loc = l
+	return m, nil
 }
 
-// checkFacts checks the checksum of the facts part of the entry in f, at
-// off, without decoding it.
-func checkFacts(f *os.File, off int64) error {
-	_, err := factsBody(f, off)
-	return err
-}
-
-func factsBody(f *os.File, off int64) ([]byte, error) {
-	var n [8]byte
-	if _, err := f.ReadAt(n[:], off); err != nil {
-		return nil, errCorrupt
-	}
-	le := binary.LittleEndian
-	size := int64(le.Uint64(n[:]))
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if size < 0 || off+8+size+8 != fi.Size() {
-		return nil, errCorrupt
-	}
-	buf := make([]byte, size+8)
-	if _, err := f.ReadAt(buf, off+8); err != nil {
-		return nil, errCorrupt
-	}
-	body := buf[:size]
-	if xxhash.Sum64(body) != le.Uint64(buf[size:]) {
-		return nil, errCorrupt
-	}
-	return body, nil
-}
-
-// readFacts reads the facts part of the entry in f, at off, and hands
-// every record to sinks, releasing it after.
-func readFacts(mem memory.Allocator, f *os.File, off int64, sinks []facts.Sink) error {
-	body, err := factsBody(f, off)
+// readEntry reads the whole entry at l in dir in one read into a buffer
+// of mem, checks both parts against l, and adds its facts to set.
+func readEntry(mem memory.Allocator, dir string, l loc, set *facts.Set) error {
+	f, err := os.Open(filepath.Join(dir, l.Entry))
 	if err != nil {
 		return err
 	}
+	defer f.Close()
 	le := binary.LittleEndian
-	// Parse the whole part before delivering anything, so that a sink
-	// never sees half an entry.
-	var set facts.Set
-	defer set.Release()
-	for len(body) > 0 {
-		if len(body) < 9 {
-			return errCorrupt
-		}
-		t := facts.Table(body[0])
-		l := int64(le.Uint64(body[1:]))
-		if t < 0 || t >= facts.NumTables || l < 0 || 9+l > int64(len(body)) {
-			return errCorrupt
-		}
-		if err := readTable(mem, t, body[9:9+l], &set); err != nil {
-			return err
-		}
-		body = body[9+l:]
+	if l.Size < 16 || l.BodyOff < 16 || l.BodyOff%8 != 0 || l.BodyLen < 0 || l.BodyOff+l.BodyLen+8 != l.Size {
+		return errCorrupt
 	}
-	return set.Replay(sinks...)
-}
-
-func readTable(mem memory.Allocator, t facts.Table, b []byte, set *facts.Set) error {
-	r, err := ipc.NewReader(bytes.NewReader(b), ipc.WithAllocator(mem), ipc.WithSchema(facts.Schema(t)))
-	if err != nil {
-		return fmt.Errorf("%w: %s: %v", errCorrupt, t, err)
+	buf := memory.NewResizableBuffer(mem)
+	defer buf.Release()
+	buf.Resize(int(l.Size) + 1) // one byte more: a longer file is not this entry
+	b := buf.Bytes()
+	n, err := f.ReadAt(b, 0)
+	if n != int(l.Size) || err != nil && err != io.EOF {
+		return errCorrupt
 	}
-	defer r.Release()
-	for r.Next() {
-		var rec arrow.Record = r.Record()
-		if _, err := facts.NewView(t, rec); err != nil {
-			return fmt.Errorf("%w: %v", errCorrupt, err)
-		}
-		if err := set.Facts(t, rec); err != nil {
-			return err
-		}
+	hs := l.BodyOff - 16 // the head checksum, then the facts length
+	if xxhash.Sum64(b[:hs]) != l.HeadSum || le.Uint64(b[hs:]) != l.HeadSum ||
+		le.Uint64(b[hs+8:]) != uint64(l.BodyLen) {
+		return errCorrupt
 	}
-	if err := r.Err(); err != nil {
-		return fmt.Errorf("%w: %s: %v", errCorrupt, t, err)
+	body := b[l.BodyOff : l.BodyOff+l.BodyLen]
+	if xxhash.Sum64(body) != l.BodySum || le.Uint64(b[l.BodyOff+l.BodyLen:]) != l.BodySum {
+		return errCorrupt
 	}
-	return nil
+	bb := memory.SliceBuffer(buf, int(l.BodyOff), int(l.BodyLen))
+	defer bb.Release()
+	return decodeBody(bb, set)
 }

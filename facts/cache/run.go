@@ -10,8 +10,6 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/apache/arrow-go/v18/arrow"
-
 	"github.com/keyaudit/keyaudit/facts"
 	"github.com/keyaudit/keyaudit/ingest"
 )
@@ -21,7 +19,7 @@ type Stats struct {
 	// Cached counts, per kind, the files and the records (Counts.Records)
 	// of the Result that were served from the cache rather than parsed.
 	Cached map[ingest.Kind]*Cached
-	Parsed int // files parsed (misses, credential reports, hashed files)
+	Parsed int // files parsed (misses, entries that went bad, credential reports, hashed files)
 	Stored int // entries written
 	// Involved counts the files re-read because some of their eventIDs
 	// occur in a file earlier in the walk (the first copy wins, as in a
@@ -41,15 +39,15 @@ type Cached struct {
 
 // file is one input file of a Run and what phase 1 found for it.
 type file struct {
-	path  string
-	res   *ingest.Result
-	ids   []uint64
-	entry string     // entry file to deliver facts from; "" when set holds them
-	off   int64      // of the facts part in entry
-	key   Key        // the key the entry was checked against
-	set   *facts.Set // the file's facts when not from an entry
-	hit   bool
-	excl  []uint64 // phase 2: fingerprints met earlier in the walk
+	path   string
+	res    *ingest.Result
+	ids    []uint64
+	meta   *meta      // the file's entry (head and loc), nil when it has none
+	set    *facts.Set // the file's facts when not from its entry
+	key    Key        // the key the entry was checked against
+	hit    bool       // served from the cache
+	hashed bool       // Options.HashFiles names it: always read
+	excl   []uint64   // phase 2: fingerprints met earlier in the walk
 }
 
 func optionsKey(c *Cache, o ingest.Options) string {
@@ -103,18 +101,57 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 		st.Problems = append(st.Problems, fmt.Sprintf(format, args...))
 		mu.Unlock()
 	}
+	idx, ierr := readIndex(c.dir)
+	if ierr != nil {
+		problem("cache index %s: %v: rebuilt", indexName, ierr)
+	}
+	edir := filepath.Join(c.dir, entriesDir)
 
-	// Phase 1: every file's own Result and fingerprints, from its entry
-	// or by parsing it alone (and storing the entry).
-	err := parallel(ctx, opts, workers, files, func(fr *ingest.FileReader, f *file) error {
-		hashed := opts.HashFiles != nil && opts.HashFiles(f.path)
-		k, kerr := fileKey(f.path, okey)
+	// store writes the entry of a file read alone and returns its meta
+	// (nil when not stored).
+	store := func(f *file, k Key, res *ingest.Result, ids []uint64, set *facts.Set) *meta {
+		if len(res.Reports) > 0 || len(res.KeyIDs) > 0 {
+			return nil // a credential file: never stored
+		}
+		if k2, err := fileKey(f.path, okey); err != nil || k2 != k {
+			return nil // changed while read: the next run reads it again
+		}
+		stored := *res
+		stored.FileHashes = nil
+		m := metaOf(k, &stored, ids, set)
+		data, l, err := encode(m, set)
 		ep := c.entryPath(f.path)
-		if kerr == nil && !hashed {
-			m, off, err := loadMeta(ep, k)
+		if err == nil {
+			err = writeAtomic(edir, filepath.Base(ep), data)
+		}
+		if err != nil {
+			problem("cache entry for %s not written: %v", f.path, err)
+			return nil
+		}
+		l.Entry = filepath.Base(ep)
+		m.loc = l
+		mu.Lock()
+		st.Stored++
+		mu.Unlock()
+		return m
+	}
+
+	// Phase 1: every file's own Result and fingerprints, from the index,
+	// its entry's head, or by parsing it alone (and storing the entry).
+	err := parallel(ctx, opts, workers, files, func(fr *ingest.FileReader, f *file) error {
+		f.hashed = opts.HashFiles != nil && opts.HashFiles(f.path)
+		k, kerr := fileKey(f.path, okey)
+		if kerr == nil && !f.hashed {
+			f.key = k
+			if m := idx[f.path]; m != nil && m.Key == k {
+				f.res, f.ids, f.meta, f.hit = m.result(), m.ids, m, true
+				return nil
+			}
+			ep := c.entryPath(f.path)
+			m, err := loadMeta(ep, k)
 			switch {
 			case err == nil:
-				f.res, f.ids, f.entry, f.off, f.key, f.hit = m.result(), m.ids, ep, off, k, true
+				f.res, f.ids, f.meta, f.hit = m.result(), m.ids, m, true
 				return nil
 			case errors.Is(err, errStale) || errors.Is(err, os.ErrNotExist):
 			default:
@@ -130,29 +167,10 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 		f.res, f.ids, f.set = res, ids, set
 		mu.Lock()
 		st.Parsed++
-		if debugParsed != nil {
-			debugParsed(f.path)
-		}
 		mu.Unlock()
-		if kerr != nil || len(res.Reports) > 0 || len(res.KeyIDs) > 0 {
-			return nil // unreadable now (Run reports it), or a credential file: never stored
+		if kerr == nil && !f.hashed {
+			f.meta = store(f, k, res, ids, set)
 		}
-		if k2, err := fileKey(f.path, okey); err != nil || k2 != k {
-			return nil // changed while read: the next run reads it again
-		}
-		stored := *res
-		stored.FileHashes = nil
-		data, err := encode(opts.Mem, metaOf(k, &stored, ids, set), set)
-		if err == nil {
-			err = writeAtomic(filepath.Dir(ep), filepath.Base(ep), data)
-		}
-		if err != nil {
-			problem("cache entry for %s not written: %v", f.path, err)
-			return nil
-		}
-		mu.Lock()
-		st.Stored++
-		mu.Unlock()
 		return nil
 	})
 	if err != nil {
@@ -190,7 +208,7 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 		if f.set != nil {
 			f.set.Release()
 		}
-		f.res, f.set, f.entry, f.hit = res, set, "", false
+		f.res, f.set, f.hit = res, set, false
 		return nil
 	})
 	if err != nil {
@@ -200,48 +218,71 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 
 	// Deliver, in walk order.
 	parts := []*ingest.Result{walk}
+	var fr *ingest.FileReader // for entries that went bad since phase 1
+	defer func() {
+		if fr != nil {
+			fr.Close()
+		}
+	}()
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
 			release(files[i:])
 			return nil, st, err
 		}
-		if f.entry != "" {
-			if err := deliverEntry(opts, f, sinks); err != nil {
-				var se sinkError
-				if errors.As(err, &se) {
-					release(files[i:])
-					return nil, st, se.err
-				}
-				// The entry went bad since phase 1 (or another run replaced
-				// it for a changed file): read the file again.
-				if !errors.Is(err, errStale) {
-					problem("cache entry %s for %s: %v: rebuilt", filepath.Base(f.entry), f.path, err)
-					os.Remove(f.entry)
-				}
-				fr, ferr := ingest.NewFileReader(opts)
-				if ferr != nil {
-					release(files[i:])
-					return nil, st, ferr
-				}
-				set := &facts.Set{}
-				res, _, rerr := readFile(ctx, fr, opts, f.path, f.excl, set)
-				fr.Close()
-				if rerr != nil {
-					set.Release()
-					release(files[i:])
-					return nil, st, rerr
-				}
-				f.res, f.set, f.hit = res, set, false
-			}
-		}
-		if f.set != nil {
-			err := f.set.Replay(sinks...)
-			f.set.Release()
-			f.set = nil
+		if f.set == nil {
+			set := &facts.Set{}
+			err := readEntry(opts.Mem, edir, f.meta.loc, set)
 			if err != nil {
-				release(files[i+1:])
-				return nil, st, err
+				// Not what the index or the head said: another run may have
+				// rewritten the entry (then its own head says where its parts
+				// are), or it went bad.
+				set.Release()
+				ep := c.entryPath(f.path)
+				m, herr := loadMeta(ep, f.key)
+				switch {
+				case herr != nil:
+					err = herr
+				case m.loc != f.meta.loc:
+					f.meta = m
+					err = readEntry(opts.Mem, edir, m.loc, set)
+				}
+				if err != nil {
+					set.Release()
+					if !errors.Is(err, errStale) && !errors.Is(err, os.ErrNotExist) {
+						problem("cache entry %s for %s: %v: rebuilt", filepath.Base(ep), f.path, err)
+						os.Remove(ep)
+					}
+					if fr == nil {
+						if fr, err = ingest.NewFileReader(opts); err != nil {
+							release(files[i:])
+							return nil, st, err
+						}
+					}
+					res, ids, rerr := readFile(ctx, fr, opts, f.path, nil, set)
+					st.Parsed++
+					if rerr == nil {
+						f.meta = store(f, f.key, res, ids, set)
+						if len(f.excl) > 0 {
+							set.Release()
+							res, _, rerr = readFile(ctx, fr, opts, f.path, f.excl, set)
+						}
+					}
+					if rerr != nil {
+						set.Release()
+						release(files[i:])
+						return nil, st, rerr
+					}
+					f.res, f.hit = res, false
+				}
 			}
+			f.set = set
+		}
+		err := f.set.Replay(sinks...)
+		f.set.Release()
+		f.set = nil
+		if err != nil {
+			release(files[i+1:])
+			return nil, st, err
 		}
 		if f.hit {
 			for k, cnt := range f.res.Stats {
@@ -259,72 +300,62 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 		}
 		parts = append(parts, f.res)
 	}
+	if err := updateIndex(c.dir, idx, ierr != nil, files); err != nil {
+		problem("%v", err)
+	}
 	return ingest.Merge(parts...), st, nil
 }
 
-type sinkError struct{ err error }
-
-func (e sinkError) Error() string { return e.err.Error() }
-
-var debugParsed func(string)
+// updateIndex writes the index again when this run's files changed it:
+// their entries as found or stored now, and the index's records of the
+// files this run did not read (another run's inputs, or hashed files).
+func updateIndex(dir string, idx map[string]*meta, bad bool, files []*file) error {
+	walked := make(map[string]*meta, len(files))
+	dirty := bad
+	for _, f := range files {
+		if f.hashed {
+			continue
+		}
+		walked[f.path] = f.meta
+		if idx[f.path] != f.meta {
+			dirty = true
+		}
+	}
+	if !dirty {
+		return nil
+	}
+	var metas []*meta
+	for _, f := range files {
+		if m := walked[f.path]; m != nil {
+			metas = append(metas, m)
+			walked[f.path] = nil // a path walked twice is in the index once
+		}
+	}
+	for p, m := range idx {
+		if _, ok := walked[p]; !ok {
+			metas = append(metas, m)
+		}
+	}
+	return writeIndex(dir, metas)
+}
 
 var errStale = errors.New("stale entry")
 
 // loadMeta reads the head of the entry at ep and checks it is for key k.
-func loadMeta(ep string, k Key) (*meta, int64, error) {
+func loadMeta(ep string, k Key) (*meta, error) {
 	f, err := os.Open(ep)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	defer f.Close()
-	m, off, err := readMeta(f)
+	m, err := readMeta(f)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	if m.Key != k {
-		return nil, 0, errStale
+		return nil, errStale
 	}
-	if err := checkFacts(f, off); err != nil {
-		return nil, 0, err
-	}
-	return m, off, nil
-}
-
-// deliverEntry hands the facts of f's entry to sinks; the entry must
-// still be for f.key. A sink's error comes back as a sinkError.
-func deliverEntry(opts ingest.Options, f *file, sinks []facts.Sink) error {
-	e, err := os.Open(f.entry)
-	if err != nil {
-		return err
-	}
-	defer e.Close()
-	m, off, err := readMeta(e)
-	if err != nil {
-		return err
-	}
-	if m.Key != f.key {
-		// Rewritten by another run for the same file content: the facts
-		// are the same, but the offset may differ.
-		return errStale
-	}
-	return readFacts(opts.Mem, e, off, wrapSinks(sinks))
-}
-
-type errSink struct{ s facts.Sink }
-
-func (w errSink) Facts(t facts.Table, rec arrow.Record) error {
-	if err := w.s.Facts(t, rec); err != nil {
-		return sinkError{err}
-	}
-	return nil
-}
-
-func wrapSinks(sinks []facts.Sink) []facts.Sink {
-	out := make([]facts.Sink, len(sinks))
-	for i, s := range sinks {
-		out[i] = errSink{s}
-	}
-	return out
+	return m, nil
 }
 
 // readFile parses path alone (excluding the fingerprints excl) into set

@@ -425,8 +425,6 @@ func TestBadEntries(t *testing.T) {
 	for _, p := range st.Problems {
 		t.Log(p)
 	}
-	cache.SetDebugParsed(func(p string) { t.Log("parsed", p) })
-	defer cache.SetDebugParsed(nil)
 	got, st = cached(t, mem, dir, paths, 2)
 	same(t, "after the rebuild", got, want)
 	if len(st.Problems) != 0 || st.Parsed != 0 {
@@ -506,5 +504,112 @@ func TestFileModes(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); err == nil {
 		t.Fatal("Clean left the folder")
+	}
+}
+
+// TestIndex: a warm run plans from the index alone; a corrupt, truncated,
+// foreign or old index is reported once, never fatal, and rewritten; a
+// stale index (entries rewritten or removed behind it) changes nothing.
+func TestIndex(t *testing.T) {
+	mem := checked(t)
+	paths := []string{"../../testdata/demo/cloudtrail"}
+	want := cold(t, mem, paths)
+	dir := coldWarm(t, mem, paths)
+	index := filepath.Join(dir, "index.kfi")
+	good, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatalf("no index after a cold run: %v", err)
+	}
+	for _, bad := range []struct {
+		what string
+		data []byte
+	}{
+		{"flipped", func() []byte { b := slices.Clone(good); b[len(b)/2] ^= 0x5a; return b }()},
+		{"truncated", good[:len(good)/3]},
+		{"foreign", []byte("hello world, not an index at all")},
+		{"old format", func() []byte { b := slices.Clone(good); b[8] = 1; return b }()},
+		{"empty", nil},
+	} {
+		os.WriteFile(index, bad.data, 0o600)
+		got, st := cached(t, mem, dir, paths, 2)
+		same(t, bad.what+" index", got, want)
+		if len(st.Problems) != 1 || !strings.Contains(st.Problems[0], "index") || st.Parsed != 0 {
+			t.Errorf("%s index: %+v", bad.what, st)
+		}
+		got, st = cached(t, mem, dir, paths, 2)
+		same(t, bad.what+" index, rewritten", got, want)
+		if len(st.Problems) != 0 || st.Parsed != 0 {
+			t.Errorf("%s index, rewritten: %+v", bad.what, st)
+		}
+	}
+	// A stale index: an entry removed and one replaced by another
+	// (valid) entry behind its back.
+	es := entries(t, dir)
+	os.Remove(es[0])
+	b1, _ := os.ReadFile(es[1])
+	os.WriteFile(es[2], b1, 0o600)
+	got, st := cached(t, mem, dir, paths, 2)
+	same(t, "stale index", got, want)
+	if st.Parsed != 2 || st.Stored != 2 {
+		t.Errorf("stale index: %+v", st)
+	}
+	got, st = cached(t, mem, dir, paths, 1)
+	same(t, "stale index, rewritten", got, want)
+	if st.Parsed != 0 || len(st.Problems) != 0 {
+		t.Errorf("stale index, rewritten: %+v", st)
+	}
+	// Prune drops the index with the entries it removes; the next run
+	// rebuilds it from the entries' heads.
+	if _, err := cache.Prune(context.Background(), dir, []string{"../../testdata/demo/cloudtrail/exports"}); err != nil {
+		t.Fatal(err)
+	}
+	got, st = cached(t, mem, dir, paths, 2)
+	same(t, "after prune", got, want)
+	if _, err := os.Stat(index); err != nil || len(st.Problems) != 0 {
+		t.Errorf("after prune: %+v, index %v", st, err)
+	}
+}
+
+// TestConcurrentIndex: runs at once on one cache over different inputs
+// and over changing files each rewrite the index; none loses another's
+// entries for good, and every run's results stay exact.
+func TestConcurrentIndex(t *testing.T) {
+	mem := checked(t)
+	in := t.TempDir()
+	copyTree(t, "../../testdata/demo/cloudtrail", in)
+	sets := [][]string{{in}, {filepath.Join(in, "exports")}, {"../../testdata/demo/reports", in}}
+	dir := filepath.Join(t.TempDir(), "c")
+	files := gzFiles(t, in)
+	for round := range 3 {
+		if round == 1 { // files change between the rounds
+			b, _ := os.ReadFile(files[0])
+			os.WriteFile(files[0], b[:len(b)/2], 0o644)
+			os.Remove(files[1])
+		}
+		wants := make([]outcome, len(sets))
+		for i, p := range sets {
+			wants[i] = cold(t, mem, p)
+		}
+		var wg sync.WaitGroup
+		outs := make([]outcome, 2*len(sets))
+		for i := range outs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				outs[i], _ = cached(t, mem, dir, sets[i%len(sets)], 1+i%2)
+			}()
+		}
+		wg.Wait()
+		for i, o := range outs {
+			same(t, fmt.Sprintf("round %d run %d", round, i), o, wants[i%len(sets)])
+		}
+	}
+	// Whatever index the last writer left, a run over everything is exact
+	// and serves every stored file from the cache.
+	paths := []string{"../../testdata/demo/reports", in}
+	got, st := cached(t, mem, dir, paths, 2)
+	same(t, "after the concurrent runs", got, cold(t, mem, paths))
+	if len(st.Problems) != 0 || st.Stored != 0 {
+		t.Errorf("after the concurrent runs: %+v", st)
 	}
 }

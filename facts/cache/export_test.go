@@ -1,3 +1,0 @@
-package cache
-
-func SetDebugParsed(f func(string)) { debugParsed = f }
