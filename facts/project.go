@@ -2,6 +2,7 @@ package facts
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -45,14 +46,64 @@ type Projector struct {
 	events int64
 }
 
+// TableReader is implemented by a ViewSink that reads only some tables.
+type TableReader interface {
+	FactTables() []Table
+}
+
 // NewProjector returns a Projector showing events to sinks, in order.
-// Tables in skip are not shown (no sink reads them).
-func NewProjector(sinks []ViewSink, skip ...Table) *Projector {
+// Only the tables some sink reads are shown: all of them, unless every
+// sink is a TableReader.
+func NewProjector(sinks []ViewSink) *Projector {
 	p := &Projector{sinks: sinks}
-	for _, t := range skip {
-		p.skip[t] = true
+	read := [NumTables]bool{}
+	all := len(sinks) == 0
+	for _, s := range sinks {
+		tr, ok := s.(TableReader)
+		if !ok {
+			all = true
+			break
+		}
+		for _, t := range tr.FactTables() {
+			read[t] = true
+		}
+	}
+	for t := range p.skip {
+		p.skip[t] = !all && !read[t]
 	}
 	return p
+}
+
+// Columns are the event columns the Projector reads, given the tables it
+// shows: a run feeding only Projectors may omit the others
+// (ingest.Options.OmitColumns with cloudtrail.OmitAllBut).
+func (p *Projector) Columns() []int {
+	cols := []int{ct.ColEventTime}
+	for t := Table(0); t < Manifest; t++ {
+		if p.skip[t] {
+			continue
+		}
+		for _, src := range eventSource[t] {
+			if src >= 0 {
+				cols = append(cols, src)
+			}
+		}
+		switch t {
+		case KeyUse, SessionUse:
+			cols = append(cols, ct.ColUIAccessKeyID)
+		case STSIssue:
+			cols = append(cols, ct.ColErrorCode, ct.ColRespCredentialsAccessKeyID)
+		case KeyLifecycle:
+			cols = append(cols, ct.ColEventSource, ct.ColEventName)
+		case Principals:
+			cols = append(cols, ct.ColUIType, ct.ColUIPrincipalID, ct.ColUIARN)
+		}
+		if t == SessionUse {
+			cols = append(cols, ct.ColSessionCredentialFromConsole, ct.ColUserAgent)
+		}
+	}
+	slices.Sort(cols)
+	return slices.Compact(cols)
 }
 
 // EventCount is the number of events shown so far.
@@ -80,18 +131,23 @@ func (p *Projector) Events(rec arrow.Record) error {
 		return a.Value(i)
 	}
 	for i := 0; i < n; i++ {
-		if k := get(key, i); k != "" {
+		if p.skip[KeyUse] && p.skip[SessionUse] {
+			// no usage table shown
+		} else if k := get(key, i); k != "" {
 			if IsTemporary(k) {
 				p.sel[SessionUse] = append(p.sel[SessionUse], int32(i))
 			} else {
 				p.sel[KeyUse] = append(p.sel[KeyUse], int32(i))
 			}
 		}
-		if get(errCode, i) == "" && IsTemporary(get(issued, i)) {
+		if !p.skip[STSIssue] && get(errCode, i) == "" && IsTemporary(get(issued, i)) {
 			p.sel[STSIssue] = append(p.sel[STSIssue], int32(i))
 		}
-		if IsLifecycle(get(source, i), get(name, i)) {
+		if !p.skip[KeyLifecycle] && IsLifecycle(get(source, i), get(name, i)) {
 			p.sel[KeyLifecycle] = append(p.sel[KeyLifecycle], int32(i))
+		}
+		if p.skip[Principals] {
+			continue
 		}
 		if ty := get(typ, i); (ty == "IAMUser" || ty == "Root") && get(pid, i) != "" && get(arn, i) != "" {
 			p.sel[Principals] = append(p.sel[Principals], int32(i))

@@ -231,7 +231,7 @@ func (b *Builder) Events() int64 { return b.events }
 // (Facts) counts them twice: feed it one or the other.
 func (b *Builder) Add(rec arrow.Record) error {
 	if b.proj == nil {
-		b.proj = facts.NewProjector([]facts.ViewSink{b}, facts.STSIssue, facts.Principals)
+		b.proj = facts.NewProjector([]facts.ViewSink{b})
 	}
 	return b.proj.Events(rec)
 }
@@ -253,6 +253,11 @@ func (b *Builder) Facts(t facts.Table, rec arrow.Record) error {
 		return fmt.Errorf("inventory: %w", err)
 	}
 	return b.FactView(v)
+}
+
+// FactTables are the tables the Builder reads (facts.TableReader).
+func (b *Builder) FactTables() []facts.Table {
+	return []facts.Table{facts.KeyUse, facts.SessionUse, facts.KeyLifecycle, facts.EventAccounts}
 }
 
 // FactView folds the rows of one fact view (facts.ViewSink): Facts

@@ -39,6 +39,8 @@ type inputFlags struct {
 	keepRaw     bool                   // export writes every column; otherwise only those the sinks read are kept
 	hashFiles   func(path string) bool // ingest.Options.HashFiles (audit --verify)
 
+	fx factFlags // --facts and --cache, on the commands that register them (stage2.go)
+
 	guard  *report.InputSet // every input file of this run, set by visit
 	walked map[string]bool  // the paths visit has walked
 }

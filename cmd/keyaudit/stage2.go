@@ -21,11 +21,13 @@ import (
 // among the inputs (the default), fact sets (--facts), or the CloudTrail
 // through a per-file fact cache (--cache).
 type factFlags struct {
-	dirs  []string
-	cache string
+	dirs       []string
+	cache      string
+	registered bool // the command takes --facts and --cache
 }
 
 func (f *factFlags) register(c *cobra.Command) {
+	f.registered = true
 	fs := c.Flags()
 	fs.StringArrayVar(&f.dirs, "facts", nil, "read the fact set `DIR` (keyaudit facts, or keyaudit sql run by an engine) instead of CloudTrail logs; repeatable for disjoint sets; PATHs may then name only credential reports")
 	fs.StringVar(&f.cache, "cache", "", "keep each CloudTrail file's facts in `DIR` and read only new or changed files on the next run (default $"+cache.EnvDir+"; off when unset)")
@@ -37,7 +39,7 @@ func (f *factFlags) cacheDir(e *env) string {
 	if f.cache != "" {
 		return f.cache
 	}
-	if len(f.dirs) > 0 || e.getenv == nil {
+	if len(f.dirs) > 0 || !f.registered || e.getenv == nil {
 		return ""
 	}
 	return e.getenv(cache.EnvDir)
@@ -55,27 +57,36 @@ func (f *factFlags) cacheDir(e *env) string {
 //
 // events are extra event sinks (export's events table, trace's activity):
 // they need the logs, so --facts and --cache are refused with them.
-func readFacts(ctx context.Context, e *env, f *inputFlags, ff *factFlags, mem memory.Allocator, paths []string, sinks []facts.Sink, events ...ingest.EventSink) (*ingest.Result, error) {
+//
+// cols are the event columns the sinks need from the native path (the
+// others are left null, as omitFor does for event sinks).
+func readFacts(ctx context.Context, e *env, f *inputFlags, mem memory.Allocator, paths []string, cols []int, sinks []facts.ViewSink, events ...ingest.EventSink) (*ingest.Result, error) {
+	ff := &f.fx
 	dir := ff.cacheDir(e)
+	if len(events) > 0 && ff.cache == "" {
+		dir = "" // $KEYAUDIT_CACHE_DIR serves the commands that read facts only
+	}
 	switch {
 	case len(ff.dirs) > 0 && ff.cache != "":
 		return nil, usageErr("--facts and --cache do not go together: facts sets are already reduced")
 	case len(ff.dirs) > 0 && len(events) > 0, dir != "" && len(events) > 0:
 		return nil, usageErr("this command reads events: --facts and --cache are not for it")
 	}
+	as := make([]facts.Sink, len(sinks))
+	for i, s := range sinks {
+		as[i] = facts.SinkOf(s)
+	}
 	if len(ff.dirs) > 0 {
-		return readFactSets(ctx, e, f, ff, mem, paths, sinks)
+		return readFactSets(ctx, e, f, ff, mem, paths, as)
 	}
 	if dir != "" {
-		return readCached(ctx, e, f, dir, mem, paths, sinks)
+		return readCached(ctx, e, f, dir, mem, paths, as)
 	}
-	agg := facts.NewAggregator(mem, facts.Options{}, sinks...)
-	all := append([]ingest.EventSink{reads(facts.EventColumns(), agg.Events)}, events...)
-	res, err := readInputs(ctx, e, f, mem, paths, all...)
-	if err != nil {
-		return res, err
-	}
-	return res, agg.Close()
+	// The native path: each event shown to the Builders as one-event fact
+	// rows, in place (facts.Projector); nothing is grouped in between.
+	p := facts.NewProjector(sinks)
+	all := append([]ingest.EventSink{reads(cols, p.Events)}, events...)
+	return readInputs(ctx, e, f, mem, paths, all...)
 }
 
 // errLogsWithFacts is the sink of the credential-report pass of --facts:
