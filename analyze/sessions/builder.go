@@ -41,7 +41,7 @@ type Builder struct {
 	recipients map[string]struct{}  // every recipient account of the input
 	strs       map[string]string    // interned strings
 	principals map[string]string    // IAM user / root principalId -> smallest ARN
-	issues     []issueRow           // every sts_issue row, replayed by Finish
+	issues     []issueRec           // every sts_issue row, replayed by Finish
 	rows       int64                // event records given to Add
 }
 
@@ -67,25 +67,11 @@ type keyState struct {
 	direct                         bool   // a use not invoked by an AWS service on the caller's behalf
 }
 
-// issueRec is what is kept of the chosen issuing record.
-type issueRec struct {
-	time                       int64
-	eventID, shared, requestID string
-	eventName                  string
-	issuerKey, issuerType      string
-	issuerARN, issuerAccount   string
-	principalID                string // userIdentity.principalId, to name AWSAccount issuers
-	invokedBy                  string
-	roleARN, assumedRoleARN    string
-	sessionName, sourceID      string
-	principalARN               string // SAML provider ARN
-	subject                    string // SAML subject
-	provider, webSubject       string // web identity
-	sourceIP, userAgent        string
-	recipient                  string
-	targetAccount              string // AssumeRoot: requestParameters.targetPrincipal
-	console                    bool   // issued by a console sign-in
-}
+// DefaultMaxGroups is Options.Facts.MaxGroups when unset: Add's
+// Aggregator hands its session_use groups and sts_issue rows to the
+// Builder at least this often, so that they are not held twice (the
+// Builder keeps its own per-key state); folding partial groups is cheap.
+const DefaultMaxGroups = 1 << 14
 
 // New returns an empty Builder. At most one Options is used.
 func New(opts ...Options) *Builder {
@@ -102,6 +88,9 @@ func New(opts ...Options) *Builder {
 		b.opts.Mem = memory.DefaultAllocator
 	}
 	b.opts.Facts.Sorted = false // folds need no order
+	if b.opts.Facts.MaxGroups == 0 {
+		b.opts.Facts.MaxGroups = DefaultMaxGroups
+	}
 	// Facts ignores these tables: the Aggregator need not build them.
 	b.opts.Facts.Skip = append(slices.Clip(b.opts.Facts.Skip), facts.KeyUse, facts.KeyLifecycle)
 	return b
