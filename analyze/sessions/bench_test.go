@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/keyaudit/keyaudit/facts"
 	"github.com/keyaudit/keyaudit/ingest"
 	"github.com/keyaudit/keyaudit/internal/ctgen"
 )
@@ -70,4 +71,41 @@ func BenchmarkBuilderCorpus(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(int64(b.N)*events)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkBuilderFacts measures the Builder alone on the facts of the
+// same corpus (Facts over every record, then Finish): the cost of the
+// folds, without the Aggregator that Add runs first.
+func BenchmarkBuilderFacts(b *testing.B) {
+	mem := memory.NewGoAllocator()
+	k, events := corpusRecords(b, mem, ctgen.Config{Events: 20000, Files: 8, Accounts: 3, Seed: 3, Org: "o-keyaudit1"})
+	set := &facts.Set{}
+	agg := facts.NewAggregator(mem, facts.Options{}, set)
+	for _, rec := range k.recs {
+		if err := agg.Events(rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+	k.release()
+	if err := agg.Close(); err != nil {
+		b.Fatal(err)
+	}
+	defer set.Release()
+	var rows int64
+	for t := range facts.NumTables {
+		rows += set.Rows(facts.Table(t))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		bl := New()
+		if err := set.Replay(bl); err != nil {
+			b.Fatal(err)
+		}
+		if r := bl.Finish(); len(r.Sessions) == 0 {
+			b.Fatal("no sessions")
+		}
+	}
+	b.ReportMetric(float64(int64(b.N)*events)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(int64(b.N)*rows)/b.Elapsed().Seconds(), "rows/s")
 }
