@@ -20,7 +20,8 @@ var ErrSchema = cloudtrail.ErrSchema
 // Options configure a Builder. The zero value is ready to use.
 type Options struct {
 	// Mem allocates the fact records that Add's Aggregator hands to the
-	// Builder; nil means memory.DefaultAllocator. Facts never allocates.
+	// Builder; nil means memory.DefaultAllocator. Facts allocates no Arrow
+	// memory.
 	Mem memory.Allocator
 	// Facts configures that Aggregator (MaxGroups bounds its maps between
 	// partial flushes; BatchRows the rows per record). Sorted is ignored;
@@ -45,9 +46,7 @@ type Builder struct {
 	rows       int64                // event records given to Add
 }
 
-var (
-	_ facts.Sink = (*Builder)(nil)
-)
+var _ facts.Sink = (*Builder)(nil)
 
 // keyState is the compact per-key state kept during the pass. Strings are
 // interned; times are UTC milliseconds.
