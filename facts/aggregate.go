@@ -32,6 +32,11 @@ type Options struct {
 	Sorted bool
 	// BatchRows is the number of rows per emitted record; 0 means 16,384.
 	BatchRows int
+	// Skip lists tables the Aggregator does not build: their rows are
+	// neither gathered nor emitted, so a consumer of some tables only
+	// (sessions reads neither key_use nor key_lifecycle) does not pay for
+	// the others' maps and records.
+	Skip []Table
 }
 
 // DefaultMaxGroups is Options.MaxGroups when unset: about 60 MB of maps.
@@ -152,6 +157,7 @@ type Aggregator struct {
 	rows       [NumTables]int64
 	events     int64
 	groups     int // rows held in keyUse, sessionUse, sts and lifecycle
+	skip       [NumTables]bool
 	closed     bool
 }
 
@@ -164,6 +170,11 @@ func NewAggregator(mem memory.Allocator, opts Options, sinks ...Sink) *Aggregato
 		opts.BatchRows = 16384
 	}
 	a := &Aggregator{mem: mem, opts: opts, sinks: sinks, principals: map[[2]string]struct{}{}, accounts: map[string]*tally{}}
+	for _, t := range opts.Skip {
+		if t >= 0 && t < NumTables {
+			a.skip[t] = true
+		}
+	}
 	a.reset()
 	return a
 }
@@ -214,15 +225,17 @@ func (a *Aggregator) EventCount() int64 { return a.events }
 func (a *Aggregator) addRow(v *ct.View, i int) {
 	at := v.Millis(ct.ColEventTime, i)
 	recip := v.Str(ct.ColRecipientAccountID, i)
-	acc := a.accounts[recip]
-	if acc == nil {
-		acc = &tally{}
-		a.accounts[strings.Clone(recip)] = acc
+	if !a.skip[EventAccounts] {
+		acc := a.accounts[recip]
+		if acc == nil {
+			acc = &tally{}
+			a.accounts[strings.Clone(recip)] = acc
+		}
+		acc.add(at)
 	}
-	acc.add(at)
 
 	typ := v.Str(ct.ColUIType, i)
-	if typ == "IAMUser" || typ == "Root" {
+	if (typ == "IAMUser" || typ == "Root") && !a.skip[Principals] {
 		if id, arn := v.Str(ct.ColUIPrincipalID, i), v.Str(ct.ColUIARN, i); id != "" && arn != "" {
 			if _, ok := a.principals[[2]string{id, arn}]; !ok {
 				a.principals[[2]string{strings.Clone(id), strings.Clone(arn)}] = struct{}{}
@@ -231,8 +244,10 @@ func (a *Aggregator) addRow(v *ct.View, i int) {
 	}
 	if key := v.Str(ct.ColUIAccessKeyID, i); key != "" {
 		if IsTemporary(key) {
-			a.addSessionUse(v, i, key, typ, recip, at)
-		} else {
+			if !a.skip[SessionUse] {
+				a.addSessionUse(v, i, key, typ, recip, at)
+			}
+		} else if !a.skip[KeyUse] {
 			k := kuKey{
 				key: key, typ: typ, arn: v.Str(ct.ColUIARN, i), user: v.Str(ct.ColUIUserName, i),
 				acct: v.Str(ct.ColUIAccountID, i), recip: recip, day: int32(floorDiv(at, 86_400_000)),
@@ -250,13 +265,13 @@ func (a *Aggregator) addRow(v *ct.View, i int) {
 			t.add(at)
 		}
 	}
-	if IsTemporary(v.Str(ct.ColRespCredentialsAccessKeyID, i)) && v.Str(ct.ColErrorCode, i) == "" {
+	if !a.skip[STSIssue] && IsTemporary(v.Str(ct.ColRespCredentialsAccessKeyID, i)) && v.Str(ct.ColErrorCode, i) == "" {
 		var r [siN]val
 		a.copyRow(v, i, stsSource[:], Columns(STSIssue), r[:])
 		a.sts = append(a.sts, r)
 		a.groups++
 	}
-	if IsLifecycle(v.Str(ct.ColEventSource, i), v.Str(ct.ColEventName, i)) {
+	if !a.skip[KeyLifecycle] && IsLifecycle(v.Str(ct.ColEventSource, i), v.Str(ct.ColEventName, i)) {
 		var r [klN]val
 		a.copyRow(v, i, lifecycleSource[:], Columns(KeyLifecycle), r[:])
 		a.lifecycle = append(a.lifecycle, r)

@@ -141,3 +141,34 @@ func TestViewRejectsOtherSchema(t *testing.T) {
 		t.Fatal("a principals record passed as key_use")
 	}
 }
+
+// TestAggregatorSkip: skipped tables are not emitted; the others are as
+// without Skip.
+func TestAggregatorSkip(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	all, _, _ := aggregate(t, mem, []string{"../testdata/demo/cloudtrail"}, 1, facts.Options{Sorted: true})
+	defer all.Release()
+	some, agg, _ := aggregate(t, mem, []string{"../testdata/demo/cloudtrail"}, 1, facts.Options{Sorted: true, Skip: []facts.Table{facts.KeyUse, facts.KeyLifecycle}})
+	defer some.Release()
+	for tb := facts.Table(0); tb < facts.Manifest; tb++ {
+		skipped := tb == facts.KeyUse || tb == facts.KeyLifecycle
+		if skipped && (some.Rows(tb) != 0 || agg.Rows()[tb] != 0) {
+			t.Errorf("%s: skipped, but %d rows emitted", tb, some.Rows(tb))
+		}
+		if !skipped && some.Rows(tb) != all.Rows(tb) {
+			t.Errorf("%s: %d rows with Skip, %d without", tb, some.Rows(tb), all.Rows(tb))
+		}
+	}
+	for _, s := range []*facts.Set{all, some} {
+		for _, tb := range []facts.Table{facts.KeyUse, facts.KeyLifecycle} {
+			for _, r := range s.Records[tb] {
+				r.Release()
+			}
+			s.Records[tb] = nil
+		}
+	}
+	if dump(t, all) != dump(t, some) {
+		t.Error("the tables not skipped differ from those of an Aggregator without Skip")
+	}
+}

@@ -2,33 +2,57 @@ package sessions
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/keyaudit/keyaudit/facts"
 	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
 )
 
-// ErrSchema is the cause of every error about a record that does not have
-// cloudtrail.EventSchema's columns.
+// ErrSchema is the cause of every error about an event record that does
+// not have cloudtrail.EventSchema's columns. Errors about a fact record
+// wrap facts.ErrSchema.
 var ErrSchema = cloudtrail.ErrSchema
 
-// Builder collects per-key state from a stream of CloudTrail event records.
-// It is not safe for concurrent use: call Add from one goroutine (the
-// ingest engine's sink does), then Finish once.
-type Builder struct {
-	keys       map[string]*keyState // by temporary access key ID
-	recipients map[string]struct{}  // every recipientAccountId seen
-	strs       map[string]string    // interned strings
-	principals map[string]string    // IAM user / root principalId -> ARN
-	rows       int64
+// Options configure a Builder. The zero value is ready to use.
+type Options struct {
+	// Mem allocates the fact records that Add's Aggregator hands to the
+	// Builder; nil means memory.DefaultAllocator. Facts allocates no Arrow
+	// memory.
+	Mem memory.Allocator
+	// Facts configures that Aggregator (MaxGroups bounds its maps between
+	// partial flushes; BatchRows the rows per record). Sorted is ignored;
+	// key_use and key_lifecycle, which Facts does not read, are always
+	// skipped.
+	Facts facts.Options
 }
+
+// Builder collects per-key state from fact records (Facts), or from
+// CloudTrail event records (Add, which turns them into facts first). It
+// is not safe for concurrent use: call Facts or Add from one goroutine
+// (the ingest engine's sink does), then Finish once.
+type Builder struct {
+	opts Options
+	agg  *facts.Aggregator // fed by Add, created by its first call; its sink is the Builder
+
+	keys       map[string]*keyState // by temporary access key ID
+	recipients map[string]struct{}  // every recipient account of the input
+	strs       map[string]string    // interned strings
+	principals map[string]string    // IAM user / root principalId -> smallest ARN
+	issues     []issueRec           // every sts_issue row, replayed by Finish
+	rows       int64                // event records given to Add
+}
+
+var _ facts.Sink = (*Builder)(nil)
 
 // keyState is the compact per-key state kept during the pass. Strings are
 // interned; times are UTC milliseconds.
 type keyState struct {
-	issue    *issueRec // chosen issuing record, nil when none seen
-	conflict bool      // another issuing record, not a copy of the chosen one, was seen
+	issue    *issueRec // chosen issuing record, nil when none seen; set by Finish
+	conflict bool      // another issuing record is not a copy of the chosen one
 
 	home, away  int64 // uses logged in the caller's account / elsewhere
 	first, last int64 // over uses
@@ -42,34 +66,33 @@ type keyState struct {
 	direct                         bool   // a use not invoked by an AWS service on the caller's behalf
 }
 
-// issueRec is what is kept of a successful issuing record.
-type issueRec struct {
-	time                       int64
-	eventID, shared, requestID string
-	eventName                  string
-	issuerKey, issuerType      string
-	issuerARN, issuerAccount   string
-	principalID                string // userIdentity.principalId, to name AWSAccount issuers
-	invokedBy                  string
-	roleARN, assumedRoleARN    string
-	sessionName, sourceID      string
-	principalARN               string // SAML provider ARN
-	subject                    string // SAML subject
-	provider, webSubject       string // web identity
-	sourceIP, userAgent        string
-	recipient                  string
-	targetAccount              string // AssumeRoot: requestParameters.targetPrincipal
-	console                    bool   // issued by a console sign-in
-}
+// DefaultMaxGroups is Options.Facts.MaxGroups when unset: Add's
+// Aggregator hands its session_use groups and sts_issue rows to the
+// Builder at least this often, so that they are not held twice (the
+// Builder keeps its own per-key state); folding partial groups is cheap.
+const DefaultMaxGroups = 1 << 14
 
-// New returns an empty Builder.
-func New() *Builder {
-	return &Builder{
+// New returns an empty Builder. At most one Options is used.
+func New(opts ...Options) *Builder {
+	b := &Builder{
 		keys:       make(map[string]*keyState),
 		recipients: make(map[string]struct{}),
 		strs:       make(map[string]string),
 		principals: make(map[string]string),
 	}
+	if len(opts) > 0 {
+		b.opts = opts[0]
+	}
+	if b.opts.Mem == nil {
+		b.opts.Mem = memory.DefaultAllocator
+	}
+	b.opts.Facts.Sorted = false // folds need no order
+	if b.opts.Facts.MaxGroups == 0 {
+		b.opts.Facts.MaxGroups = DefaultMaxGroups
+	}
+	// Facts ignores these tables: the Aggregator need not build them.
+	b.opts.Facts.Skip = append(slices.Clip(b.opts.Facts.Skip), facts.KeyUse, facts.KeyLifecycle)
+	return b
 }
 
 // intern returns a copy of s owned by the Builder, shared by equal strings.
@@ -97,86 +120,118 @@ func (b *Builder) state(key string) *keyState {
 }
 
 // Add reads one event record (schema cloudtrail.EventSchema; extra columns
-// after the schema's are ignored). It does not retain rec: the caller keeps
-// ownership and may release it as soon as Add returns.
+// after the schema's are ignored) through an internal facts.Aggregator
+// whose sink is the Builder: everything the Builder knows comes from fact
+// records. It does not retain rec: the caller keeps ownership and may
+// release it as soon as Add returns. Events given to Add must not also be
+// given, as facts, to Facts: they would count twice.
 func (b *Builder) Add(rec arrow.Record) error {
-	c, err := cloudtrail.NewView(rec)
-	if err != nil {
+	if b.agg == nil {
+		b.agg = facts.NewAggregator(b.opts.Mem, b.opts.Facts, b)
+	}
+	if err := b.agg.Events(rec); err != nil {
 		return fmt.Errorf("sessions: record %d: %w", b.rows, err)
 	}
 	b.rows++
-	for i := 0; i < int(rec.NumRows()); i++ {
-		b.addRow(c, i)
+	return nil
+}
+
+// Events is Add under the name of ingest.EventSink, so that a Builder can
+// be the sink of an ingest Run (or one of several sinks fed in turn).
+func (b *Builder) Events(rec arrow.Record) error { return b.Add(rec) }
+
+// Facts folds one fact record (facts.Sink): session_use into the keys'
+// use state, sts_issue into a buffer that Finish replays in a canonical
+// order, principals and event_accounts into the names and accounts
+// Finish needs. key_use, key_lifecycle and manifest are not read. Records
+// of any table may come in any order and in any grouping: repeated grain
+// rows fold. It does not retain rec.
+func (b *Builder) Facts(t facts.Table, rec arrow.Record) error {
+	switch t {
+	case facts.KeyUse, facts.KeyLifecycle, facts.Manifest:
+		return nil
+	}
+	v, err := facts.NewView(t, rec)
+	if err != nil {
+		return fmt.Errorf("sessions: %w", err)
+	}
+	switch t {
+	case facts.SessionUse:
+		for i := 0; i < v.N; i++ {
+			b.foldUse(v, i)
+		}
+	case facts.STSIssue:
+		for i := 0; i < v.N; i++ {
+			b.bufferIssue(v, i)
+		}
+	case facts.Principals:
+		for i := 0; i < v.N; i++ {
+			// Remember who each principal ID is: a cross-account copy of a
+			// call may name its caller by principal ID only (type AWSAccount).
+			if id, arn := v.Str(facts.PRPrincipalID, i), v.Str(facts.PRARN, i); id != "" && arn != "" {
+				if old, ok := b.principals[id]; !ok || arn < old {
+					b.principals[b.intern(id)] = b.intern(arn)
+				}
+			}
+		}
+	case facts.EventAccounts:
+		for i := 0; i < v.N; i++ {
+			if r := v.Str(facts.EARecipient, i); r != "" {
+				if _, ok := b.recipients[r]; !ok {
+					b.recipients[strings.Clone(r)] = struct{}{}
+				}
+			}
+		}
 	}
 	return nil
 }
 
-func (b *Builder) addRow(c *cloudtrail.View, i int) {
-	if r := c.Str(cloudtrail.ColRecipientAccountID, i); r != "" {
-		if _, ok := b.recipients[r]; !ok {
-			b.recipients[strings.Clone(r)] = struct{}{}
-		}
-	}
-	if typ := c.Str(cloudtrail.ColUIType, i); typ == "IAMUser" || typ == "Root" {
-		// Remember who each principal ID is: a cross-account copy of a
-		// call may name its caller by principal ID only (type AWSAccount).
-		if id, arn := c.Str(cloudtrail.ColUIPrincipalID, i), c.Str(cloudtrail.ColUIARN, i); id != "" && arn != "" {
-			if old, ok := b.principals[id]; !ok || arn < old {
-				b.principals[b.intern(id)] = b.intern(arn)
-			}
-		}
-	}
-	if k := c.Str(cloudtrail.ColUIAccessKeyID, i); isTemporary(k) {
-		b.addUse(b.state(k), c, i)
-	}
-	if k := c.Str(cloudtrail.ColRespCredentialsAccessKeyID, i); isTemporary(k) && c.Str(cloudtrail.ColErrorCode, i) == "" {
-		b.addIssue(b.state(k), c, i)
-	}
-}
+func isTemporary(key string) bool { return facts.IsTemporary(key) }
 
-func isTemporary(key string) bool { return strings.HasPrefix(key, "ASIA") }
+// signinService is the invokedBy of a console sign-in's calls (the other
+// console markers are in session_use.console_hint).
+const signinService = "signin.amazonaws.com"
 
-// Console-session markers on a using record.
-const (
-	signinService = "signin.amazonaws.com"
-	consoleAgent  = "console.amazonaws.com"
-)
-
-func (b *Builder) addUse(st *keyState, c *cloudtrail.View, i int) {
+// foldUse folds one session_use row: calls signed with a temporary key by
+// one identity, logged in one recipient account.
+func (b *Builder) foldUse(v *facts.View, i int) {
+	key := v.Str(facts.SUAccessKeyID, i)
+	if !isTemporary(key) {
+		return // not a session key: the producer's filter, kept by the reader
+	}
+	st := b.state(key)
 	firstUse := !st.used
-	t := c.Millis(cloudtrail.ColEventTime, i)
-	if !st.used || t < st.first {
-		st.first = t
+	if first := v.Int(facts.SUFirst, i); firstUse || first < st.first {
+		st.first = first
 	}
-	if !st.used || t > st.last {
-		st.last = t
+	if last := v.Int(facts.SULast, i); firstUse || last > st.last {
+		st.last = last
 	}
 	st.used = true
 
-	acct := c.Str(cloudtrail.ColUIAccountID, i)
-	if r := c.Str(cloudtrail.ColRecipientAccountID, i); r == "" || r == acct {
-		st.home++
+	calls := v.Int(facts.SUCalls, i)
+	acct := v.Str(facts.SUAccountID, i)
+	if r := v.Str(facts.SURecipient, i); r == "" || r == acct {
+		st.home += calls
 	} else {
-		st.away++
+		st.away += calls
 	}
 
-	invokedBy := c.Str(cloudtrail.ColUIInvokedBy, i)
+	invokedBy := v.Str(facts.SUInvokedBy, i)
 	if invokedBy == "" {
 		st.direct = true
 	}
-	agent := c.Str(cloudtrail.ColUserAgent, i)
-	if c.Bool(cloudtrail.ColSessionCredentialFromConsole, i) || invokedBy == signinService ||
-		agent == consoleAgent || agent == signinService {
+	if v.Bool(facts.SUConsoleHint, i) || invokedBy == signinService {
 		st.consoleMark = true
 	}
 
-	arn, typ := c.Str(cloudtrail.ColUIARN, i), c.Str(cloudtrail.ColUIType, i)
-	created := c.Millis(cloudtrail.ColUISessionCreationDate, i)
+	arn, typ := v.Str(facts.SUARN, i), v.Str(facts.SUType, i)
+	created := v.Int(facts.SUCreationDate, i)
 	role := ""
-	if c.Str(cloudtrail.ColUIIssuerType, i) == "Role" {
-		role = c.Str(cloudtrail.ColUIIssuerARN, i)
+	if v.Str(facts.SUIssuerType, i) == "Role" {
+		role = v.Str(facts.SUIssuerARN, i)
 	}
-	srcID := c.Str(cloudtrail.ColUISourceIdentity, i)
+	srcID := v.Str(facts.SUSourceIdentity, i)
 	if firstUse || lessIdentity(arn, typ, acct, created, role, srcID, st) {
 		st.usedARN, st.usedType, st.usedAccount = b.intern(arn), b.intern(typ), b.intern(acct)
 		st.usedCreated, st.usedRole, st.usedSourceIdentity = created, b.intern(role), b.intern(srcID)
@@ -204,70 +259,3 @@ func lessIdentity(arn, typ, acct string, created int64, role, srcID string, st *
 	}
 	return false
 }
-
-func (b *Builder) addIssue(st *keyState, c *cloudtrail.View, i int) {
-	r := &issueRec{
-		issuerARN: c.Str(cloudtrail.ColUIARN, i), // compared by lessIssue; interned below
-		time:      c.Millis(cloudtrail.ColEventTime, i),
-		eventID:   strings.Clone(c.Str(cloudtrail.ColEventID, i)),
-		shared:    strings.Clone(c.Str(cloudtrail.ColSharedEventID, i)),
-		requestID: strings.Clone(c.Str(cloudtrail.ColRequestID, i)),
-	}
-	if st.issue != nil {
-		copyOf := r.shared != "" && r.shared == st.issue.shared || r.requestID != "" && r.requestID == st.issue.requestID
-		if !copyOf {
-			st.conflict = true
-		}
-		if !lessIssue(r, st.issue) {
-			return
-		}
-	}
-	in := b.intern
-	r.eventName = in(c.Str(cloudtrail.ColEventName, i))
-	r.issuerKey = in(c.Str(cloudtrail.ColUIAccessKeyID, i))
-	r.issuerType = in(c.Str(cloudtrail.ColUIType, i))
-	r.issuerARN = in(c.Str(cloudtrail.ColUIARN, i))
-	r.issuerAccount = in(c.Str(cloudtrail.ColUIAccountID, i))
-	r.principalID = in(c.Str(cloudtrail.ColUIPrincipalID, i))
-	r.invokedBy = in(c.Str(cloudtrail.ColUIInvokedBy, i))
-	r.roleARN = in(c.Str(cloudtrail.ColReqRoleARN, i))
-	r.assumedRoleARN = in(c.Str(cloudtrail.ColRespAssumedRoleARN, i))
-	r.sessionName = in(c.Str(cloudtrail.ColReqRoleSessionName, i))
-	r.sourceID = in(c.Str(cloudtrail.ColReqSourceIdentity, i))
-	r.principalARN = in(c.Str(cloudtrail.ColReqPrincipalARN, i))
-	r.subject = in(c.Str(cloudtrail.ColRespSubject, i))
-	r.provider = in(c.Str(cloudtrail.ColRespProvider, i))
-	r.webSubject = in(c.Str(cloudtrail.ColRespSubjectFromWebIdentityToken, i))
-	r.sourceIP = in(c.Str(cloudtrail.ColSourceIPAddress, i))
-	r.userAgent = in(c.Str(cloudtrail.ColUserAgent, i))
-	r.recipient = in(c.Str(cloudtrail.ColRecipientAccountID, i))
-	r.console = r.invokedBy == signinService || c.Bool(cloudtrail.ColSessionCredentialFromConsole, i)
-	switch r.eventName {
-	case "AssumeRoot":
-		r.targetAccount = in(c.Str(cloudtrail.ColReqTargetPrincipal, i))
-	case "GetFederationToken":
-		if r.sessionName == "" {
-			r.sessionName = in(c.Str(cloudtrail.ColReqName, i))
-		}
-	}
-	st.issue = r
-}
-
-// lessIssue orders issuing records for one key: earliest first, then the
-// copy that names its caller by ARN (the caller's account logs the full
-// identity; another account's copy may say only AWSAccount and a principal
-// ID), then by event ID. The least is the one kept, whatever the record
-// order.
-func lessIssue(a, b *issueRec) bool {
-	if a.time != b.time {
-		return a.time < b.time
-	}
-	if (a.issuerARN == "") != (b.issuerARN == "") {
-		return a.issuerARN != ""
-	}
-	return a.eventID < b.eventID
-}
-
-// Events is Add under the name of ingest.EventSink, so that a Builder can
-// be the sink of an ingest Run (or one of several sinks fed in turn).
-func (b *Builder) Events(rec arrow.Record) error { return b.Add(rec) }

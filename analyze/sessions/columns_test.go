@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyaudit/keyaudit/facts"
 	"github.com/keyaudit/keyaudit/ingest"
 	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/internal/coltest"
@@ -23,11 +24,18 @@ func only(e *ct.Event, cols []int) *ct.Event {
 	return &c
 }
 
-// TestColumns: Columns names every event column this package's code reads,
-// and every scenario and real trail gives the same sessions when only
-// those columns are present.
+// TestColumns: Columns names every event column that the code reading
+// events for a Builder names: this package's (none but through facts)
+// and the facts Aggregator's, which Add feeds; and every scenario and
+// real trail gives the same sessions when only those columns are present.
 func TestColumns(t *testing.T) {
-	coltest.Check(t, ".", Columns())
+	if named := coltest.Named(t, "."); len(named) != 0 {
+		t.Errorf("sessions reads event columns %v itself; it should read them only through facts", named)
+	}
+	coltest.Check(t, "../../facts", Columns())
+	if !slices.Equal(Columns(), facts.EventColumns()) {
+		t.Errorf("Columns() = %v, want facts.EventColumns() = %v", Columns(), facts.EventColumns())
+	}
 
 	for _, sc := range scenarios() {
 		var cut []*ct.Event

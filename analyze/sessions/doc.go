@@ -1,11 +1,26 @@
 // Package sessions attributes every temporary access key (ASIA…) seen in
 // CloudTrail to the long-term principal behind it.
 //
-// A Builder reads event records (cloudtrail.EventSchema) in one streaming
-// pass, keeping compact state per temporary key; Finish resolves the
+// A Builder reads fact records (package facts, docs/FACTS.md): it is a
+// facts.Sink, and folds session_use (uses of temporary keys), sts_issue
+// (issuing records), principals (the ARN of each IAM user and root
+// principal ID) and event_accounts (the recipient accounts of the input);
+// it does not read key_use, key_lifecycle or manifest. Finish resolves the
 // chains and returns one Session per key, sorted by access key ID.
 // SessionsRecord turns them into an Arrow record (SessionSchema), and
 // Result.Chain lists the hops of one key for `keyaudit trace`.
+//
+// Add (and Events, its ingest.EventSink name) take CloudTrail event records
+// (cloudtrail.EventSchema) instead: they feed an internal facts.Aggregator
+// whose sink is the Builder, and Finish closes it first, so the events path
+// and a fact set read back give the same result by construction. Feed a
+// Builder events or facts of one input, not both: the same events through
+// Add and through Facts count twice. Facts of inputs with disjoint eventIDs
+// may be fed together (merging fact sets is concatenation).
+//
+// Ownership: neither Add nor Facts retains its record; the caller may
+// release it as soon as the call returns. Add's Aggregator allocates its
+// fact records from Options.Mem and releases each after Facts has read it.
 //
 // # Which keys
 //
@@ -90,9 +105,10 @@
 // # Conflicts and cycles
 //
 // When several records issue one key, the one kept is the earliest, then
-// the one that names its caller by ARN, then the smallest eventID. Copies of
-// one call (same sharedEventID or requestID) are not a conflict; other
-// records are, and the row's note says so. The uses' identity is the
+// the one that names its caller by ARN, then the smallest eventID, then the
+// least by the other sts_issue columns. Copies of the kept record (same
+// sharedEventID or requestID) are not a conflict; any other record is, and
+// the row's note says so. The uses' identity is the
 // smallest (ARN, type, account, ...) tuple seen. A key that issues itself,
 // or keys that issue each other, form a cycle: each key on it is
 // unattributed with a note naming the cycle from its smallest key, and keys
@@ -102,13 +118,21 @@
 // # Order independence and memory
 //
 // Files are read in parallel, so a key's uses may arrive before the record
-// that issued it, and copies in any order. The Builder only merges
-// per-key state with order-free operations (counts, min, max, or, the
-// least record under a total order), and resolves chains only in Finish,
-// so the result does not depend on record order or batching. Memory grows
-// with the number of temporary keys (plus distinct principals and
-// recipient accounts), never with events: per key a small struct, plus the
-// kept issuing record; repeated strings (ARNs, role and session names,
-// agents, accounts) are interned. Add copies every string it keeps, so the
-// caller may release each record as soon as Add returns.
+// that issued it, and copies in any order; fact tables may come in any
+// order, any record size, and with repeated grain rows (partial flushes,
+// merged sets). The Builder folds session_use rows with order-free
+// operations (sums, min, max, or, the least identity under a total order)
+// and keeps the sts_issue rows, which Finish replays per key in the order
+// above: "copy of" is not transitive, so the conflict flag of a key with
+// three or more issuing records used to depend on their arrival order; it
+// no longer does. Chains are resolved only in Finish, so the result does
+// not depend on record order or batching.
+//
+// Memory grows with the number of temporary keys and issuing records
+// (about one per key, plus cross-account copies), never with uses: per key
+// a small struct, per issuing record its columns; repeated strings (ARNs,
+// role and session names, agents, accounts) are interned, event and
+// request IDs copied. Add's Aggregator holds at most Options.Facts.MaxGroups
+// (DefaultMaxGroups) session_use groups and issuing rows before it hands
+// them to the Builder. Every string kept is copied out of the records.
 package sessions

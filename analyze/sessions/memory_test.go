@@ -48,7 +48,9 @@ func liveHeap() uint64 {
 }
 
 // TestMemoryBoundedByKeys: ten times more calls over the same keys must
-// not grow what the Builder keeps (it keeps per-key state only).
+// not grow what the Builder keeps: per-key state, and in Add's Aggregator
+// one session_use group per key and identity (the calls only add to its
+// count; source IPs, agents and event IDs are not in the grain).
 func TestMemoryBoundedByKeys(t *testing.T) {
 	if testing.Short() {
 		t.Skip("measures the heap")

@@ -42,8 +42,19 @@ type consoleGroup struct {
 }
 
 // Finish resolves every chain and returns the result. Call it once, after
-// the last Add; the Builder must not be used afterwards.
+// the last Add or Facts; the Builder must not be used afterwards. It first
+// closes Add's Aggregator (its last facts fold into the Builder), then
+// replays the buffered issuing records in a canonical order.
 func (b *Builder) Finish() *Result {
+	if b.agg != nil {
+		// The sink is the Builder, whose Facts fails only on a record
+		// without its table's schema, which an Aggregator never makes.
+		if err := b.agg.Close(); err != nil {
+			panic("sessions: closing the facts aggregator: " + err.Error())
+		}
+		b.agg = nil
+	}
+	b.replayIssues()
 	f := &finisher{keys: b.keys, principals: b.principals, memo: make(map[string]*resolution, len(b.keys)), console: make(map[consoleGroup]bool)}
 	for _, st := range b.keys {
 		if st.issue == nil && st.consoleMark && st.usedCreated != 0 && isUserOrRoot(st.usedType) {
@@ -177,7 +188,7 @@ func (f *finisher) base(k string) *resolution {
 		rs.kind, rs.principal = KindSAML, "saml:"+samlProvider(r.principalARN)+":"+r.subject
 	case r.eventName == "AssumeRoleWithWebIdentity":
 		rs.kind, rs.principal = KindWebIdentity, "web:"+r.provider+":"+r.webSubject
-	case r.console:
+	case r.console():
 		rs.kind, rs.principal = KindConsole, principalARN(r.issuerType, r.issuerARN, r.issuerAccount)
 		if r.eventName != "" {
 			rs.note = r.eventName + " by a console sign-in"
@@ -299,13 +310,13 @@ func (f *finisher) session(k string, st *keyState, rs *resolution, recipients ma
 		s.IssuedAt = msTime(r.time)
 		s.IssuerAccessKeyID = r.issuerKey
 		s.RoleARN = r.roleARN
-		s.SessionName = cmp.Or(r.sessionName, assumedSession(r.assumedRoleARN))
+		s.SessionName = cmp.Or(r.session(), assumedSession(r.assumedRoleARN))
 		s.SourceIdentity = cmp.Or(r.sourceID, st.usedSourceIdentity)
 		switch r.eventName {
 		case "AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity":
 			s.AccountID = cmp.Or(arnAccount(r.roleARN), arnAccount(r.assumedRoleARN))
 		case "AssumeRoot":
-			s.AccountID = r.targetAccount
+			s.AccountID = r.targetPrincipal
 		case "GetSessionToken", "GetFederationToken":
 			s.AccountID = r.issuerAccount
 		}
@@ -349,7 +360,7 @@ func (r *Result) Chain(key string) []Hop {
 		if st := r.keys[cur]; st != nil && st.issue != nil {
 			is := st.issue
 			h.EventName, h.Time = is.eventName, msTime(is.time)
-			h.RoleARN, h.SessionName = is.roleARN, cmp.Or(is.sessionName, assumedSession(is.assumedRoleARN))
+			h.RoleARN, h.SessionName = is.roleARN, cmp.Or(is.session(), assumedSession(is.assumedRoleARN))
 			h.SourceIP, h.UserAgent = is.sourceIP, is.userAgent
 		}
 		hops = append(hops, h)
