@@ -15,16 +15,15 @@
 // then the other columns), so the few lifecycle updates that depend on
 // order (§4.2) have one answer.
 //
-// Add is a convenience for event records (cloudtrail.EventSchema): an
-// internal facts.Aggregator (allocating from Options.Mem) turns them into
-// facts and hands them to Facts; Finish closes it. So every input goes
-// through facts. Feed a Builder either the events or their facts: given
+// Add is a convenience for event records (cloudtrail.EventSchema): a
+// facts.Projector shows each event to FactView as one-event fact rows,
+// read in place, so every input goes through the same folds as facts. Feed a Builder either the events or their facts: given
 // both, it counts them twice. Columns (BuilderColumns for the Builder)
 // lists the event columns that matter.
 //
 // Who releases what: Facts and Add never retain the record they are given
 // (the caller releases it), and keep copies of the strings they need.
-// Add's Aggregator releases the records it makes. KeyRecord and
+// Add allocates no Arrow memory. KeyRecord and
 // RotationRecord return records the caller releases.
 //
 // # Keys and owners

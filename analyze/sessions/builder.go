@@ -19,24 +19,20 @@ var ErrSchema = cloudtrail.ErrSchema
 
 // Options configure a Builder. The zero value is ready to use.
 type Options struct {
-	// Mem allocates the fact records that Add's Aggregator hands to the
-	// Builder; nil means memory.DefaultAllocator. Facts allocates no Arrow
-	// memory.
-	Mem memory.Allocator
-	// Facts configures that Aggregator (MaxGroups bounds its maps between
-	// partial flushes; BatchRows the rows per record). Sorted is ignored;
-	// key_use and key_lifecycle, which Facts does not read, are always
-	// skipped.
+	// Mem and Facts configured the Aggregator Add used to group events
+	// with; Add now shows events to the Builder in place (facts.Projector)
+	// and allocates nothing, so they are ignored.
+	Mem   memory.Allocator
 	Facts facts.Options
 }
 
 // Builder collects per-key state from fact records (Facts), or from
-// CloudTrail event records (Add, which turns them into facts first). It
+// CloudTrail event records (Add, which shows them as one-event facts). It
 // is not safe for concurrent use: call Facts or Add from one goroutine
 // (the ingest engine's sink does), then Finish once.
 type Builder struct {
 	opts Options
-	agg  *facts.Aggregator // fed by Add, created by its first call; its sink is the Builder
+	proj *facts.Projector // fed by Add, created by its first call; its sink is the Builder
 
 	keys       map[string]*keyState // by temporary access key ID
 	recipients map[string]struct{}  // every recipient account of the input
@@ -120,16 +116,16 @@ func (b *Builder) state(key string) *keyState {
 }
 
 // Add reads one event record (schema cloudtrail.EventSchema; extra columns
-// after the schema's are ignored) through an internal facts.Aggregator
-// whose sink is the Builder: everything the Builder knows comes from fact
-// records. It does not retain rec: the caller keeps ownership and may
-// release it as soon as Add returns. Events given to Add must not also be
-// given, as facts, to Facts: they would count twice.
+// after the schema's are ignored) as facts: a facts.Projector shows each
+// event to FactView as one-event fact rows, read in place. It does not
+// retain rec: the caller keeps ownership and may release it as soon as
+// Add returns. Events given to Add must not also be given, as facts, to
+// Facts: they would count twice.
 func (b *Builder) Add(rec arrow.Record) error {
-	if b.agg == nil {
-		b.agg = facts.NewAggregator(b.opts.Mem, b.opts.Facts, b)
+	if b.proj == nil {
+		b.proj = facts.NewProjector([]facts.ViewSink{b})
 	}
-	if err := b.agg.Events(rec); err != nil {
+	if err := b.proj.Events(rec); err != nil {
 		return fmt.Errorf("sessions: record %d: %w", b.rows, err)
 	}
 	b.rows++
@@ -139,6 +135,11 @@ func (b *Builder) Add(rec arrow.Record) error {
 // Events is Add under the name of ingest.EventSink, so that a Builder can
 // be the sink of an ingest Run (or one of several sinks fed in turn).
 func (b *Builder) Events(rec arrow.Record) error { return b.Add(rec) }
+
+// FactTables are the tables the Builder reads (facts.TableReader).
+func (b *Builder) FactTables() []facts.Table {
+	return []facts.Table{facts.SessionUse, facts.STSIssue, facts.Principals, facts.EventAccounts}
+}
 
 // Facts folds one fact record (facts.Sink): session_use into the keys'
 // use state, sts_issue into a buffer that Finish replays in a canonical
@@ -155,7 +156,13 @@ func (b *Builder) Facts(t facts.Table, rec arrow.Record) error {
 	if err != nil {
 		return fmt.Errorf("sessions: %w", err)
 	}
-	switch t {
+	return b.FactView(v)
+}
+
+// FactView folds the rows of one fact view (facts.ViewSink): Facts
+// checks a record into one, a facts.Projector shows events as one.
+func (b *Builder) FactView(v *facts.View) error {
+	switch v.Table {
 	case facts.SessionUse:
 		for i := 0; i < v.N; i++ {
 			b.foldUse(v, i)

@@ -11,16 +11,16 @@
 // Result.Chain lists the hops of one key for `keyaudit trace`.
 //
 // Add (and Events, its ingest.EventSink name) take CloudTrail event records
-// (cloudtrail.EventSchema) instead: they feed an internal facts.Aggregator
-// whose sink is the Builder, and Finish closes it first, so the events path
-// and a fact set read back give the same result by construction. Feed a
+// (cloudtrail.EventSchema) instead: a facts.Projector shows each event to
+// the Builder's FactView as one-event fact rows, read in place, so the
+// events path and a fact set read back run the same folds (the tests hold
+// them to the same bytes, whatever the grouping and order of the facts). Feed a
 // Builder events or facts of one input, not both: the same events through
 // Add and through Facts count twice. Facts of inputs with disjoint eventIDs
 // may be fed together (merging fact sets is concatenation).
 //
 // Ownership: neither Add nor Facts retains its record; the caller may
-// release it as soon as the call returns. Add's Aggregator allocates its
-// fact records from Options.Mem and releases each after Facts has read it.
+// release it as soon as the call returns. Add allocates no Arrow memory.
 //
 // # Which keys
 //
@@ -132,7 +132,5 @@
 // (about one per key, plus cross-account copies), never with uses: per key
 // a small struct, per issuing record its columns; repeated strings (ARNs,
 // role and session names, agents, accounts) are interned, event and
-// request IDs copied. Add's Aggregator holds at most Options.Facts.MaxGroups
-// (DefaultMaxGroups) session_use groups and issuing rows before it hands
-// them to the Builder. Every string kept is copied out of the records.
+// request IDs copied. Every string kept is copied out of the records.
 package sessions

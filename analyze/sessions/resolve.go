@@ -42,18 +42,9 @@ type consoleGroup struct {
 }
 
 // Finish resolves every chain and returns the result. Call it once, after
-// the last Add or Facts; the Builder must not be used afterwards. It first
-// closes Add's Aggregator (its last facts fold into the Builder), then
-// replays the buffered issuing records in a canonical order.
+// the last Add or Facts; the Builder must not be used afterwards. It
+// first replays the buffered issuing records in a canonical order.
 func (b *Builder) Finish() *Result {
-	if b.agg != nil {
-		// The sink is the Builder, whose Facts fails only on a record
-		// without its table's schema, which an Aggregator never makes.
-		if err := b.agg.Close(); err != nil {
-			panic("sessions: closing the facts aggregator: " + err.Error())
-		}
-		b.agg = nil
-	}
 	b.replayIssues()
 	f := &finisher{keys: b.keys, principals: b.principals, memo: make(map[string]*resolution, len(b.keys)), console: make(map[consoleGroup]bool)}
 	for _, st := range b.keys {

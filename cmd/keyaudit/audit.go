@@ -16,6 +16,7 @@ import (
 	"github.com/keyaudit/keyaudit/analyze/inventory"
 	"github.com/keyaudit/keyaudit/analyze/ocsf"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
+	"github.com/keyaudit/keyaudit/facts"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
 	"github.com/keyaudit/keyaudit/report"
 )
@@ -64,6 +65,7 @@ last rotation. Inactive keys get no stale/unused finding.
 		RunE: func(c *cobra.Command, args []string) error { return runAudit(c, e, o, args) },
 	}
 	o.in.register(c)
+	o.in.fx.register(c)
 	o.out.findings = true // -f asff, html, ocsf
 	o.out.sarif = true
 	o.out.register(c, "table")
@@ -154,7 +156,7 @@ func runAudit(c *cobra.Command, e *env, o *auditOptions, paths []string) error {
 
 	inv := inventory.New()
 	sess := sessions.New()
-	res, err := readInputs(c.Context(), e, &o.in, mem, paths, reads(inventory.Columns(), inv.Add), reads(sessions.Columns(), sess.Add))
+	res, err := readFacts(c.Context(), e, &o.in, mem, paths, stage2Columns, []facts.ViewSink{inv, sess})
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,13 @@ func newCacheCmd(e *env) *cobra.Command {
 		Short: "Inspect, fill, prune or remove a fact cache directory",
 		Long: `A fact cache keeps, per CloudTrail input file, the facts keyaudit derived from it, so a
 periodic re-audit parses only the files it has not seen. The cache holds names, key IDs and
-IP addresses from the logs: its directory is created 0700 and its files 0600.`,
+IP addresses from the logs: its directory is created 0700 and its files 0600.
+
+Use it with --cache DIR (or $KEYAUDIT_CACHE_DIR) on audit, keys, rotation, sessions and
+whois; results are byte-identical to a run without it.`,
+		Example: `  keyaudit audit --cache ~/.cache/keyaudit --as-of 2026-12-01 reports/ trail/
+  keyaudit cache info ~/.cache/keyaudit
+  keyaudit cache prune ~/.cache/keyaudit reports/ trail/`,
 	}
 	c.AddCommand(newCacheInfoCmd(e), newCacheUpdateCmd(e), newCachePruneCmd(e), newCacheCleanCmd(e))
 	return c

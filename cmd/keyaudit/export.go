@@ -23,6 +23,7 @@ import (
 	"github.com/keyaudit/keyaudit/analyze"
 	"github.com/keyaudit/keyaudit/analyze/inventory"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
+	"github.com/keyaudit/keyaudit/facts"
 	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
 	"github.com/keyaudit/keyaudit/internal/extsort"
@@ -146,7 +147,7 @@ func (o *exportOptions) writeExport(c *cobra.Command, e *env, mem memory.Allocat
 		return usageErr("%v", err)
 	}
 	inv, sb := inventory.New(), sessions.New()
-	res, err := readInputs(c.Context(), e, &o.in, mem, paths, events, reads(inventory.Columns(), inv.Add), reads(sessions.Columns(), sb.Add))
+	res, err := readFacts(c.Context(), e, &o.in, mem, paths, stage2Columns, []facts.ViewSink{inv, sb}, events)
 	if err != nil {
 		events.Abort()
 		return err

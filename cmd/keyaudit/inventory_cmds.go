@@ -8,6 +8,7 @@ import (
 	"github.com/keyaudit/keyaudit/analyze"
 	"github.com/keyaudit/keyaudit/analyze/inventory"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
+	"github.com/keyaudit/keyaudit/facts"
 	"github.com/keyaudit/keyaudit/ingest"
 	"github.com/keyaudit/keyaudit/report"
 )
@@ -51,6 +52,7 @@ key's last call). Anything less certain stays "unknown"; see README.
 		},
 	}
 	o.in.register(c)
+	o.in.fx.register(c)
 	o.out.register(c, "table")
 	registerAsOf(c, &o.asOf)
 	return c
@@ -81,6 +83,7 @@ both_active_days counts whole days from the newer key's creation to --as-of.
 		},
 	}
 	o.in.register(c)
+	o.in.fx.register(c)
 	o.out.register(c, "table")
 	registerAsOf(c, &o.asOf)
 	c.Flags().Var(daysValue{&o.cfg.MaxRotation}, "max-rotation", "a rotation is stalled when both keys stay active longer than this many days")
@@ -114,7 +117,7 @@ age_days and unused_days count whole days from issued_at and last_seen to --as-o
 			}
 			mem := memory.DefaultAllocator
 			sb := sessions.New()
-			if _, err := readInputs(c.Context(), e, &o.in, mem, args, reads(sessions.Columns(), sb.Add)); err != nil {
+			if _, err := readFacts(c.Context(), e, &o.in, mem, args, sessions.Columns(), []facts.ViewSink{sb}); err != nil {
 				return err
 			}
 			sr := sb.Finish()
@@ -124,6 +127,7 @@ age_days and unused_days count whole days from issued_at and last_seen to --as-o
 		},
 	}
 	o.in.register(c)
+	o.in.fx.register(c)
 	o.out.register(c, "table")
 	registerAsOf(c, &o.asOf)
 	return c
@@ -148,7 +152,7 @@ func writeInventory(c *cobra.Command, e *env, o *listOptions, paths []string,
 	}
 	mem := memory.DefaultAllocator
 	inv := inventory.New()
-	res, err := readInputs(c.Context(), e, &o.in, mem, paths, reads(inventory.Columns(), inv.Add))
+	res, err := readFacts(c.Context(), e, &o.in, mem, paths, inventory.BuilderColumns(), []facts.ViewSink{inv})
 	if err != nil {
 		return err
 	}

@@ -11,11 +11,17 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/spf13/cobra"
 
+	"github.com/keyaudit/keyaudit/analyze/inventory"
+	"github.com/keyaudit/keyaudit/analyze/sessions"
 	"github.com/keyaudit/keyaudit/facts"
 	"github.com/keyaudit/keyaudit/facts/cache"
 	"github.com/keyaudit/keyaudit/ingest"
 	"github.com/keyaudit/keyaudit/internal/termtext"
 )
+
+// stage2Columns are the event columns the inventory and sessions Builders
+// need from the native path together.
+var stage2Columns = append(inventory.BuilderColumns(), sessions.Columns()...)
 
 // factFlags choose where the facts of stage 2 come from: the CloudTrail
 // among the inputs (the default), fact sets (--facts), or the CloudTrail

@@ -16,6 +16,7 @@ import (
 	"github.com/keyaudit/keyaudit/analyze/inventory"
 	"github.com/keyaudit/keyaudit/analyze/keyid"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
+	"github.com/keyaudit/keyaudit/facts"
 	"github.com/keyaudit/keyaudit/internal/termtext"
 )
 
@@ -68,7 +69,7 @@ to --as-of.`,
 			mem := memory.DefaultAllocator
 			act := inventory.NewActivity([]string{key})
 			inv, sb := inventory.New(), sessions.New()
-			res, err := readInputs(c.Context(), e, &o.in, mem, paths, reads(inventory.Columns(), act.Add), reads(inventory.Columns(), inv.Add), reads(sessions.Columns(), sb.Add))
+			res, err := readFacts(c.Context(), e, &o.in, mem, paths, stage2Columns, []facts.ViewSink{inv, sb}, reads(inventory.Columns(), act.Add))
 			if err != nil {
 				return err
 			}

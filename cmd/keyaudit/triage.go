@@ -15,6 +15,7 @@ import (
 	"github.com/keyaudit/keyaudit/analyze/inventory"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
 	"github.com/keyaudit/keyaudit/analyze/triage"
+	"github.com/keyaudit/keyaudit/facts"
 	"github.com/keyaudit/keyaudit/internal/termtext"
 	"github.com/keyaudit/keyaudit/report"
 )
@@ -130,8 +131,7 @@ func runTriage(c *cobra.Command, e *env, o *triageOptions, paths []string) error
 		for id, at := range triage.Leaked(reps) {
 			act.Since(id, at)
 		}
-		res, err := readInputs(c.Context(), e, &o.in, mem, paths,
-			reads(inventory.Columns(), inv.Add), reads(sessions.Columns(), sb.Add), reads(inventory.Columns(), act.Add))
+		res, err := readFacts(c.Context(), e, &o.in, mem, paths, stage2Columns, []facts.ViewSink{inv, sb}, reads(inventory.Columns(), act.Add))
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/keyaudit/keyaudit/analyze/inventory"
 	"github.com/keyaudit/keyaudit/analyze/keyid"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
+	"github.com/keyaudit/keyaudit/facts"
 	"github.com/keyaudit/keyaudit/internal/termtext"
 	"github.com/keyaudit/keyaudit/report"
 )
@@ -63,10 +64,10 @@ the current generation, the owning account (the same answer as
 			}
 			var ki *inventory.Inventory
 			var sr *sessions.Result
-			if len(paths) > 0 {
+			if len(paths) > 0 || len(o.in.fx.dirs) > 0 {
 				mem := memory.DefaultAllocator
 				inv, sb := inventory.New(), sessions.New()
-				res, err := readInputs(c.Context(), e, &o.in, mem, paths, reads(inventory.Columns(), inv.Add), reads(sessions.Columns(), sb.Add))
+				res, err := readFacts(c.Context(), e, &o.in, mem, paths, stage2Columns, []facts.ViewSink{inv, sb})
 				if err != nil {
 					return err
 				}
@@ -102,6 +103,7 @@ the current generation, the owning account (the same answer as
 		},
 	}
 	o.in.register(c)
+	o.in.fx.register(c)
 	o.out.register(c, "table")
 	c.Flags().Lookup("format").Usage = "output format: table (text), json or csv"
 	return c
