@@ -17,7 +17,9 @@ import (
 // canon folds fact rows to a canonical text: usage rows grouped by grain
 // (calls summed, first min, last max), event_accounts by recipient,
 // principals as a set, event rows as a sorted multiset.
-type canon struct{ rows [NumTables]map[string][3]int64 }
+type canon struct {
+	rows [NumTables]map[string][3]int64
+}
 
 func (c *canon) FactView(v *View) error {
 	cols := Columns(v.Table)
