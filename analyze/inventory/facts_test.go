@@ -16,6 +16,7 @@ import (
 	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
 	"github.com/keyaudit/keyaudit/internal/factstest"
+	"github.com/keyaudit/keyaudit/internal/golden"
 )
 
 // render is everything an Inventory gives, as text: the keys (with their
@@ -114,27 +115,9 @@ func checkFacts(t *testing.T, mem memory.Allocator, recs []arrow.Record, opts Op
 		b := feed()
 		b.AddCredentialsFileKeys(fileKeys)
 		if got := render(t, b.Finish(reports), asOf); got != want {
-			t.Errorf("%s: the facts give another inventory than the events:\n%s", name, lineDiff(want, got))
+			t.Errorf("%s: the facts give another inventory than the events:\n%s", name, golden.Diff([]byte(want), []byte(got)))
 		}
 	}
-}
-
-// lineDiff shows the first lines where a and b differ.
-func lineDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < max(len(al), len(bl)); i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			return fmt.Sprintf("line %d:\n events: %s\n  facts: %s", i+1, x, y)
-		}
-	}
-	return "(same lines)"
 }
 
 // TestFactsDemo: the demo's trails and reports give the same inventory,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/keyaudit/keyaudit/facts"
 	ct "github.com/keyaudit/keyaudit/ingest/cloudtrail"
+	"github.com/keyaudit/keyaudit/internal/golden"
 )
 
 // permutations returns every order of 0..n-1.
@@ -119,7 +120,7 @@ func TestLifecycleOrder(t *testing.T) {
 				if want == "" {
 					want = got
 				} else if got != want {
-					t.Fatalf("order %v gives another result:\n%s", p, lineDiff(want, got))
+					t.Fatalf("order %v gives another result:\n%s", p, golden.Diff([]byte(want), []byte(got)))
 				}
 			}
 			build(t, nil, tt.evs()...) // and the facts, shuffled and regrouped

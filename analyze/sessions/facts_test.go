@@ -19,6 +19,7 @@ import (
 	"github.com/keyaudit/keyaudit/internal/ctgen"
 	"github.com/keyaudit/keyaudit/internal/datasets"
 	"github.com/keyaudit/keyaudit/internal/factstest"
+	"github.com/keyaudit/keyaudit/internal/golden"
 )
 
 // snapshot renders everything a Result tells: the golden rendering
@@ -161,7 +162,7 @@ func TestFactsOrderIndependence(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got := snapshot(t, b.Finish()); got != want {
-				t.Fatalf("facts replayed in order differ from Add:\n%s", firstDiff(got, want))
+				t.Fatalf("facts replayed in order differ from Add:\n%s", golden.Diff([]byte(got), []byte(want)))
 			}
 
 			// From here on, without the tables sessions does not read (they
@@ -183,7 +184,7 @@ func TestFactsOrderIndependence(t *testing.T) {
 					t.Fatal(err)
 				}
 				if got := snapshot(t, b.Finish()); got != want {
-					t.Fatalf("seed %d batch %d: shuffled facts differ from Add:\n%s", seed, batch, firstDiff(got, want))
+					t.Fatalf("seed %d batch %d: shuffled facts differ from Add:\n%s", seed, batch, golden.Diff([]byte(got), []byte(want)))
 				}
 			}
 
@@ -199,35 +200,17 @@ func TestFactsOrderIndependence(t *testing.T) {
 					t.Fatal(err)
 				}
 				if got := snapshot(t, b.Finish()); got != want {
-					t.Fatalf("MaxGroups %d: partially flushed facts differ from Add:\n%s", max, firstDiff(got, want))
+					t.Fatalf("MaxGroups %d: partially flushed facts differ from Add:\n%s", max, golden.Diff([]byte(got), []byte(want)))
 				}
 			}
 			// The same through Add's own Aggregator.
 			small := New(Options{Mem: mem, Facts: facts.Options{MaxGroups: 2, BatchRows: 3}})
 			events.feed(t, small)
 			if got := snapshot(t, small.Finish()); got != want {
-				t.Fatalf("Add with MaxGroups 2 differs:\n%s", firstDiff(got, want))
+				t.Fatalf("Add with MaxGroups 2 differs:\n%s", golden.Diff([]byte(got), []byte(want)))
 			}
 		})
 	}
-}
-
-// firstDiff shows the first line where got and want differ.
-func firstDiff(got, want string) string {
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := range max(len(g), len(w)) {
-		var a, b string
-		if i < len(g) {
-			a = g[i]
-		}
-		if i < len(w) {
-			b = w[i]
-		}
-		if a != b {
-			return fmt.Sprintf("line %d\n got  %s\n want %s", i+1, a, b)
-		}
-	}
-	return "(equal)"
 }
 
 // permutations returns every ordering of xs.
