@@ -48,7 +48,7 @@ type Cache struct {
 // Open opens the cache in dir, creating it (mode 0700) if it does not
 // exist or is empty. A directory with other files and no marker is
 // refused (ErrNotCache), so that a typo never fills or cleans someone's
-// folder.
+// folder. Several runs may open one new cache at once.
 func Open(dir string) (*Cache, error) {
 	if err := os.MkdirAll(dir, dirPerm); err != nil {
 		return nil, fmt.Errorf("open cache %s: %w", dir, err)
@@ -69,28 +69,44 @@ func Open(dir string) (*Cache, error) {
 
 var errEmpty = errors.New("empty")
 
+// testHookNoMarker, when set (by tests), is called by check between
+// finding no marker and listing the folder: where another run's Open
+// may rename its marker into place.
+var testHookNoMarker func(dir string)
+
 // check says whether dir is a cache (nil), empty (errEmpty) or neither.
 func check(dir string) error {
-	b, err := os.ReadFile(filepath.Join(dir, markerName))
-	if err == nil {
-		if strings.HasPrefix(string(b), "keyaudit fact cache") {
-			return nil
+	for retried := false; ; retried = true {
+		b, err := os.ReadFile(filepath.Join(dir, markerName))
+		if err == nil {
+			if strings.HasPrefix(string(b), "keyaudit fact cache") {
+				return nil
+			}
+			return fmt.Errorf("%s: %w: its %s file is not keyaudit's", dir, ErrNotCache, markerName)
 		}
-		return fmt.Errorf("%s: %w: its %s file is not keyaudit's", dir, ErrNotCache, markerName)
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("open cache %s: %w", dir, err)
+		}
+		if testHookNoMarker != nil {
+			testHookNoMarker(dir)
+		}
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return fmt.Errorf("open cache %s: %w", dir, err)
+		}
+		// Another run opening the same new cache may be writing its marker
+		// (a temporary file): the folder is still empty.
+		if !slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return !strings.HasPrefix(e.Name(), tempPrefix) }) {
+			return errEmpty
+		}
+		// Or it renamed its marker into place (and made entries/) since
+		// the read above: the marker comes first (Open writes nothing
+		// else before it), so read it again.
+		if !retried && slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return e.Name() == markerName }) {
+			continue
+		}
+		return fmt.Errorf("%s: %w: no %s file, and the folder is not empty", dir, ErrNotCache, markerName)
 	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("open cache %s: %w", dir, err)
-	}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("open cache %s: %w", dir, err)
-	}
-	// Another run opening the same new cache may be writing its marker
-	// (a temporary file): the folder is still empty.
-	if !slices.ContainsFunc(ents, func(e fs.DirEntry) bool { return !strings.HasPrefix(e.Name(), tempPrefix) }) {
-		return errEmpty
-	}
-	return fmt.Errorf("%s: %w: no %s file, and the folder is not empty", dir, ErrNotCache, markerName)
 }
 
 // Dir is the cache's directory.
