@@ -19,6 +19,7 @@
 #                  11's peer, and issue 12's "DuckDB re-reads everything");
 #                  slow, minutes per million events (1); 0 skips
 #   BENCH_DUCKDB_MEMORY memory_limit of that run (4GB; spills to BENCH_DIR)
+#   BENCH_EXPORT   0: skip the export steps (issue 16) (1)
 #   BENCH_FACTS    0: skip 'keyaudit facts' and 'audit --facts' (1)
 #   BENCH_CACHE    0: skip the fact cache runs (audit --cache: cold, warm
 #                  after new files, warm with nothing new) (1)
@@ -131,7 +132,9 @@ run_suite() { # DIR SUFFIX
 	else
 		log "$KEYAUDIT has no 'audit' command (or is missing); skipping audit"
 	fi
-	if has_cmd export; then
+	if [ "${BENCH_EXPORT:-1}" = 0 ]; then
+		log "export skipped: BENCH_EXPORT=0"
+	elif has_cmd export; then
 		# Issue 16's targets are ratios to audit over the same tree, in
 		# the same round: export <= 1.5x, --partition <= 1.8x, zstd <= 2x.
 		measure "export$sfx" "$ev" "$by" "$KEYAUDIT" export -q --as-of 2026-11-01 -o "$BENCH_DIR/export$sfx" "$dir"
