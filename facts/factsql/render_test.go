@@ -126,7 +126,7 @@ func TestStatements(t *testing.T) {
 		want := 1 + 6 + 1 + 1 // slim, tables, manifest, drop
 		switch {
 		case tc.opts.Engine == DuckDB:
-			want += 2 * len(ddbMacroNames)
+			want += 2*len(ddbMacroNames) + 2 // and the extracted events' table, made and dropped
 		case tc.opts.Engine == Spark:
 			want++ // UNCACHE
 		}
@@ -141,6 +141,13 @@ func TestStatements(t *testing.T) {
 		for _, s := range stmts {
 			if strings.Contains(s, ";") {
 				t.Errorf("%s: a statement holds a semicolon: %.80q", tc.name, s)
+			}
+			// The semicolon that ends a statement must not land in a line
+			// comment: run as one text (duckdb -c ".read FILE", the Athena
+			// console) the statement would run on into the next one.
+			lines := strings.Split(strings.TrimSpace(s), "\n")
+			if last := lines[len(lines)-1]; strings.Contains(last, "--") {
+				t.Errorf("%s: a statement ends in a line comment, which would swallow its semicolon: %q", tc.name, last)
 			}
 		}
 	}

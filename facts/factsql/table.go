@@ -113,7 +113,7 @@ func (f tableFuncs) slim(p *plan) string {
 		}
 		b.WriteString(s + "\n")
 	}
-	b.WriteString("FROM ranked\nWHERE ka_copy = 1 OR ka_eid IS NULL -- events without an eventID are never deduplicated")
+	b.WriteString("FROM ranked\nWHERE ka_copy = 1 OR ka_eid IS NULL /* events without an eventID are never deduplicated */")
 	return b.String()
 }
 
