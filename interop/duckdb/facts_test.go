@@ -399,6 +399,16 @@ func TestAthenaTextInDuckDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := openDB(t)
+	out := t.TempDir()
+	athenaFacts(t, db, b.String(), files, out)
+	checkTables(t, db, out, map[string]bool{"issued_expiration": true, "response_access_key_create_date": true})
+	compare(t, "athena-in-duckdb", nativeFacts(t, files), sqlFacts(t, db, out))
+}
+
+// athenaFacts runs the athena script in db over a view of files named
+// cloudtrail_logs and copies its fact tables to out/<table>.parquet.
+func athenaFacts(t *testing.T, db *sql.DB, script string, files []string, out string) {
+	t.Helper()
 	quoted := make([]string, len(files))
 	for i, f := range files {
 		quoted[i] = "'" + f + "'"
@@ -424,8 +434,7 @@ func TestAthenaTextInDuckDB(t *testing.T) {
 			t.Fatalf("%v\n%s", err, s)
 		}
 	}
-	out := t.TempDir()
-	for _, s := range factsql.Statements(b.String()) {
+	for _, s := range factsql.Statements(script) {
 		m := ctasHead.FindStringSubmatch(s)
 		if m == nil {
 			if _, err := db.Exec(s); err != nil {
@@ -443,8 +452,6 @@ func TestAthenaTextInDuckDB(t *testing.T) {
 			}
 		}
 	}
-	checkTables(t, db, out, map[string]bool{"issued_expiration": true, "response_access_key_create_date": true})
-	compare(t, "athena-in-duckdb", nativeFacts(t, files), sqlFacts(t, db, out))
 }
 
 // TestDuckDBFactsEdge compares the duckdb script with the native producer
