@@ -14,7 +14,7 @@
 //
 // Memory: Add keeps rows until about Options.RunBytes of Arrow data is
 // held, then sorts them and writes them to a run file in Options.Dir (Arrow
-// IPC, LZ4) on a goroutine of its own while Add goes on filling the next
+// IPC, uncompressed: LZ4 cost more CPU than the disk it saved) on a goroutine of its own while Add goes on filling the next
 // run, so at most about two runs are in memory. Finish sorts the last run
 // in memory and merges it with the run files, reading one batch of
 // SpillRows rows from each at a time; more than MaxFanIn runs are first
