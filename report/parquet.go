@@ -27,8 +27,8 @@ var _ Writer = (*ParquetWriter)(nil)
 // size of the rows in one row group when Options.RowGroupBytes is 0.
 // keyaudit's columns are short, repetitive strings that compress several
 // times, so 128 MiB of Arrow data makes row groups of tens of MB on
-// disk — the range PARQUET.md asks for. The writer holds that much Arrow
-// data (retained records) plus one row group being encoded.
+// disk — the range PARQUET.md asks for. The writer holds one row group's
+// encoded pages and dictionaries, and the record being encoded.
 const DefaultRowGroupBytes int64 = 128 << 20
 
 // Parquet codecs for Options.Compression. DuckDB, Athena/Glue, Spark, Trino

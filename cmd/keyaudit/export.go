@@ -215,10 +215,9 @@ type eventsSink interface {
 
 // eventsRowGroupBytes closes a row group of events after this much Arrow
 // data (uncompressed, in memory): about 74,000 CloudTrail events, 8 MB
-// on disk with Snappy. Parquet needs a whole row group's Arrow data in
-// memory to write its columns one after the other, so this is bounded by
-// export's memory budget rather than by what warehouses would prefer (they
-// read these well; see the README on row groups).
+// on disk with Snappy. The Parquet writer encodes records as they come,
+// so what a row group holds in memory until it is written is its
+// compressed pages and dictionaries, not this much Arrow data.
 var eventsRowGroupBytes int64 = 64 << 20 // a variable for tests
 
 // eventsSortBytes is the Arrow data the events sort holds before it writes
@@ -650,7 +649,8 @@ func (s *partitionSink) convert(k partKey) error {
 }
 
 // maxConverters bounds how many partitions are converted at once; each
-// holds up to a row group (eventsRowGroupBytes) of Arrow data.
+// holds a sort of eventsSortBytes/maxConverters runs and one row group's
+// encoded pages.
 const maxConverters = 4
 
 // convertAll converts the partitions, several at a time (one per core, at
