@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -28,8 +27,8 @@ var _ Writer = (*ParquetWriter)(nil)
 // size of the rows in one row group when Options.RowGroupBytes is 0.
 // keyaudit's columns are short, repetitive strings that compress several
 // times, so 128 MiB of Arrow data makes row groups of tens of MB on
-// disk — the range PARQUET.md asks for. The writer holds that much Arrow
-// data (retained records) plus one row group being encoded.
+// disk — the range PARQUET.md asks for. The writer holds one row group's
+// encoded pages and dictionaries, and the record being encoded.
 const DefaultRowGroupBytes int64 = 128 << 20
 
 // Parquet codecs for Options.Compression. DuckDB, Athena/Glue, Spark, Trino
@@ -75,29 +74,47 @@ var (
 // (except Options.PlainColumns), statistics, and the Arrow schema stored in
 // the footer, as pqarrow.FileWriter writes it.
 //
-// Rows are buffered: Write retains the records it is given (the caller
-// still releases its own reference) until about Options.RowGroupBytes of
-// Arrow data is pending, then writes them as one row group. So row groups
-// are cut by size, and the memory held is about one row group of Arrow
-// data plus its encoded pages. The columns of a row group are encoded by
-// Options.EncodeWorkers goroutines at once, each column by one of them into
-// its own buffer (parquet/file's buffered row group), and written in schema
-// order: the bytes are the same for any number of workers. Columns must be
-// flat (no lists, structs or maps, which PARQUET.md says some warehouses
-// refuse).
+// Rows are encoded as they arrive: each record given to Write is encoded
+// into the current row group (parquet/file's buffered row group, which
+// keeps the row group's compressed pages and dictionaries in memory until
+// it is closed), while the caller prepares the next one. A row group is
+// closed after about Options.RowGroupBytes of Arrow data, so row groups
+// are cut by size, and the memory held is one row group's encoded pages
+// plus the record being encoded, not the row group's Arrow data. The
+// columns of a record are encoded by Options.EncodeWorkers goroutines at
+// once, each column by one of them, in the order the records came: every
+// column writer gets the same calls for any number of workers, so the
+// bytes are the same. Columns must be flat (no lists, structs or maps,
+// which PARQUET.md says some warehouses refuse).
 //
 // The io.Writer need not be seekable; Parquet is written front to back and
 // the footer is written by Close. The writer never closes it.
 type ParquetWriter struct {
-	fw           *file.Writer
-	arrProps     pqarrow.ArrowWriterProperties
-	proj         projection
-	limit        int64
-	workers      int
-	pending      []arrow.Record // retained, projected, not yet written
-	pendingBytes int64
-	pendingRows  int64
-	closed       bool
+	fw       *file.Writer
+	arrProps pqarrow.ArrowWriterProperties
+	proj     projection
+	limit    int64
+	workers  int
+	closed   bool
+
+	rgw       file.BufferedRowGroupWriter // the open row group, nil between row groups
+	groupRows int64                       // rows given to rgw
+	groupSize int64                       // their estimated Arrow bytes
+
+	jobs     chan encodeJob // to the encoding goroutines, started by the first Write
+	inflight *encodeBatch   // the record being encoded, if any
+}
+
+// encodeBatch is one record being encoded: each column is a job.
+type encodeBatch struct {
+	rec  arrow.Record // retained until every column is encoded
+	wg   sync.WaitGroup
+	errs []error // per column
+}
+
+type encodeJob struct {
+	b *encodeBatch
+	c int
 }
 
 // noClose hides Close from the file writer, which closes its sink.
@@ -183,11 +200,12 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts Options) (*Parquet
 	return &ParquetWriter{fw: fw, arrProps: arrProps, proj: proj, limit: limit, workers: workers}, nil
 }
 
-// Write queues the rows of rec for the current row group, first writing
-// the pending rows as a row group when rec would take them past the size
-// limit; a record larger than the limit is split across row groups. rec
-// (or the columns selected from it) is retained until its row group is
-// written; the caller releases its own reference as usual.
+// Write encodes the rows of rec into the current row group, first closing
+// it when rec would take it past the size limit; a record larger than the
+// limit is split across row groups. The encoding goes on after Write
+// returns: rec (or the columns selected from it) is retained until it is
+// done; the caller releases its own reference as usual. An encoding error
+// is returned by a later Write or by Close.
 func (p *ParquetWriter) Write(rec arrow.Record) error {
 	if p.closed {
 		return fmt.Errorf("write parquet: %w", ErrClosed)
@@ -220,8 +238,8 @@ func (p *ParquetWriter) Write(rec arrow.Record) error {
 	for off := int64(0); off < n; off += chunk {
 		end := min(n, off+chunk)
 		partSize := size * (end - off) / n
-		if p.pendingRows > 0 && p.pendingBytes+partSize > p.limit {
-			if err := p.flush(); err != nil {
+		if p.groupRows > 0 && p.groupSize+partSize > p.limit {
+			if err := p.closeGroup(); err != nil {
 				return fmt.Errorf("write parquet: %w", err)
 			}
 		}
@@ -232,96 +250,123 @@ func (p *ParquetWriter) Write(rec arrow.Record) error {
 		} else {
 			part = r.NewSlice(off, end)
 		}
-		p.pending = append(p.pending, part)
-		p.pendingBytes += partSize
-		p.pendingRows += end - off
+		if err := p.encode(part); err != nil {
+			return fmt.Errorf("write parquet: %w", err)
+		}
+		p.groupSize += partSize
+		p.groupRows += end - off
 	}
 	return nil
 }
 
-// flush writes the pending records as one row group and releases them.
-// Workers take columns in schema order; each encodes its column into the
-// row group's buffer for that column, and the row group is written out
-// column by column when all are done.
-func (p *ParquetWriter) flush() error {
-	if p.pendingRows == 0 {
-		return nil
-	}
-	defer p.releasePending()
-	rgw, err := p.fw.AppendBufferedRowGroupChecked()
-	if err != nil {
+// encode waits for the record being encoded, then starts encoding part
+// (which it takes over) into the open row group, opening one if needed.
+func (p *ParquetWriter) encode(part arrow.Record) error {
+	if err := p.wait(); err != nil {
+		part.Release()
 		return err
 	}
+	if p.rgw == nil {
+		rgw, err := p.fw.AppendBufferedRowGroupChecked()
+		if err != nil {
+			part.Release()
+			return err
+		}
+		p.rgw = rgw
+	}
+	if p.jobs == nil {
+		p.startWorkers()
+	}
 	ncols := len(p.proj.out.Fields())
-	errs := make([]error, ncols)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(p.workers, ncols) {
-		wg.Add(1)
+	b := &encodeBatch{rec: part, errs: make([]error, ncols)}
+	b.wg.Add(ncols)
+	p.inflight = b
+	go func() {
+		for c := range ncols {
+			p.jobs <- encodeJob{b, c}
+		}
+	}()
+	return nil
+}
+
+// startWorkers starts the goroutines that encode columns; Close stops them.
+func (p *ParquetWriter) startWorkers() {
+	p.jobs = make(chan encodeJob)
+	for range min(p.workers, len(p.proj.out.Fields())) {
 		go func() {
-			defer wg.Done()
 			// A write context holds scratch buffers: one per goroutine.
 			ctx := pqarrow.NewArrowWriteContext(context.Background(), &p.arrProps)
 			var def []int16
-			for c := int(next.Add(1) - 1); c < ncols; c = int(next.Add(1) - 1) {
-				def, errs[c] = p.writeColumn(ctx, rgw, c, def)
+			for j := range p.jobs {
+				def, j.b.errs[j.c] = p.writeColumn(ctx, p.rgw, j.b.rec.Column(j.c), j.c, def)
+				j.b.wg.Done()
 			}
 		}()
 	}
-	wg.Wait()
-	for c, err := range errs {
+}
+
+// wait waits for the record being encoded, if any, releases it and
+// returns the first column's error.
+func (p *ParquetWriter) wait() error {
+	b := p.inflight
+	if b == nil {
+		return nil
+	}
+	p.inflight = nil
+	b.wg.Wait()
+	b.rec.Release()
+	for c, err := range b.errs {
 		if err != nil {
-			rgw.Close()
 			return fmt.Errorf("column %q: %w", p.proj.out.Field(c).Name, err)
 		}
 	}
-	return rgw.Close()
+	return nil
 }
 
-// writeColumn encodes column c of the pending records into its column
-// chunk writer; def is scratch space for definition levels, returned for
-// reuse.
-func (p *ParquetWriter) writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, c int, def []int16) ([]int16, error) {
+// closeGroup finishes the open row group, if any, and writes it out column
+// by column.
+func (p *ParquetWriter) closeGroup() error {
+	err := p.wait()
+	if p.rgw == nil {
+		return err
+	}
+	cerr := p.rgw.Close()
+	p.rgw, p.groupRows, p.groupSize = nil, 0, 0
+	if err != nil {
+		return err
+	}
+	return cerr
+}
+
+// writeColumn encodes col, column c of a record, into the row group's
+// column chunk writer; def is scratch space for definition levels,
+// returned for reuse.
+func (p *ParquetWriter) writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, col arrow.Array, c int, def []int16) ([]int16, error) {
 	cw, err := rgw.Column(c)
 	if err != nil {
 		return def, err
 	}
 	nullable := p.proj.out.Field(c).Nullable
-	for _, r := range p.pending {
-		col := r.Column(c)
-		var levels []int16
-		if nullable {
-			// Flat column: level 1 for a value, 0 for a null.
-			def = slices.Grow(def[:0], col.Len())[:col.Len()]
+	var levels []int16
+	if nullable {
+		// Flat column: level 1 for a value, 0 for a null.
+		def = slices.Grow(def[:0], col.Len())[:col.Len()]
+		for i := range def {
+			def[i] = 1
+		}
+		if col.NullN() > 0 {
 			for i := range def {
-				def[i] = 1
-			}
-			if col.NullN() > 0 {
-				for i := range def {
-					if col.IsNull(i) {
-						def[i] = 0
-					}
+				if col.IsNull(i) {
+					def[i] = 0
 				}
 			}
-			levels = def
 		}
-		if err := pqarrow.WriteArrowToColumn(ctx, cw, col, levels, nil, nullable); err != nil {
-			return def, err
-		}
+		levels = def
 	}
-	return def, nil
+	return def, pqarrow.WriteArrowToColumn(ctx, cw, col, levels, nil, nullable)
 }
 
-func (p *ParquetWriter) releasePending() {
-	for _, r := range p.pending {
-		r.Release()
-	}
-	clear(p.pending)
-	p.pending = p.pending[:0]
-	p.pendingBytes, p.pendingRows = 0, 0
-}
-
-// Close writes the pending rows, closes the last row group and writes the
+// Close waits for the encoding, closes the last row group and writes the
 // footer. It does not close the underlying io.Writer. Calling Close twice
 // is a no-op.
 func (p *ParquetWriter) Close() error {
@@ -329,7 +374,10 @@ func (p *ParquetWriter) Close() error {
 		return nil
 	}
 	p.closed = true
-	err := p.flush()
+	err := p.closeGroup()
+	if p.jobs != nil {
+		close(p.jobs)
+	}
 	if cerr := p.fw.Close(); err == nil {
 		err = cerr
 	}

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -24,6 +25,7 @@ import (
 	"github.com/keyaudit/keyaudit/analyze/inventory"
 	"github.com/keyaudit/keyaudit/analyze/sessions"
 	"github.com/keyaudit/keyaudit/facts"
+	"github.com/keyaudit/keyaudit/ingest"
 	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
 	"github.com/keyaudit/keyaudit/internal/extsort"
@@ -152,6 +154,14 @@ func (o *exportOptions) writeExport(c *cobra.Command, e *env, mem memory.Allocat
 		events.Abort()
 		return err
 	}
+	// The other tables first: the analysis state (inventory, sessions,
+	// the inputs' reports) is garbage once they are written, before the
+	// events' merge takes its own memory.
+	summary, err := o.writeTables(e, mem, st, asOf, res, inv, sb)
+	if err != nil {
+		events.Abort()
+		return err
+	}
 	if err := events.Commit(); err != nil {
 		return err
 	}
@@ -160,6 +170,15 @@ func (o *exportOptions) writeExport(c *cobra.Command, e *env, mem memory.Allocat
 			fmt.Fprintln(e.stderr, line)
 		}
 	}
+	if !o.in.quiet {
+		fmt.Fprintf(e.stderr, "export: wrote %s, %s to %s\n", plural(events.Rows(), "event"), summary, o.dir)
+	}
+	return nil
+}
+
+// writeTables writes every export entry but the events into st and
+// returns what they hold, for the closing line.
+func (o *exportOptions) writeTables(e *env, mem memory.Allocator, st *stage, asOf time.Time, res *ingest.Result, inv *inventory.Builder, sb *sessions.Builder) (string, error) {
 	cfg := analyze.DefaultConfig(asOf)
 	creds := credreport.BuildCredentialRecord(mem, res.Reports)
 	defer creds.Release()
@@ -179,15 +198,11 @@ func (o *exportOptions) writeExport(c *cobra.Command, e *env, mem memory.Allocat
 	}{{"credentials.parquet", creds}, {"keys.parquet", krec}, {"rotation.parquet", rrec}, {"sessions.parquet", srec}, {"findings.parquet", frec}} {
 		of := &outputFlags{format: "parquet", output: st.file(out.name)}
 		if err := writeOutput(e, of, o.in.guard, out.rec.Schema(), []arrow.Record{out.rec}, report.Options{Compression: o.codec}); err != nil {
-			return err
+			return "", err
 		}
 	}
-	if !o.in.quiet {
-		fmt.Fprintf(e.stderr, "export: wrote %s, %s, %s, %s, %s to %s\n",
-			plural(events.Rows(), "event"), plural(creds.NumRows(), "credential row"), plural(krec.NumRows(), "key"),
-			plural(srec.NumRows(), "session"), plural(frec.NumRows(), "finding"), o.dir)
-	}
-	return nil
+	return fmt.Sprintf("%s, %s, %s, %s", plural(creds.NumRows(), "credential row"), plural(krec.NumRows(), "key"),
+		plural(srec.NumRows(), "session"), plural(frec.NumRows(), "finding")), nil
 }
 
 // eventsSink writes event records to Parquet as they stream by.
@@ -200,15 +215,16 @@ type eventsSink interface {
 
 // eventsRowGroupBytes closes a row group of events after this much Arrow
 // data (uncompressed, in memory): about 74,000 CloudTrail events, 8 MB
-// on disk with Snappy. Parquet needs a whole row group's Arrow data in
-// memory to write its columns one after the other, so this is bounded by
-// export's memory budget rather than by what warehouses would prefer (they
-// read these well; see the README on row groups).
+// on disk with Snappy. The Parquet writer encodes records as they come,
+// so what a row group holds in memory until it is written is its
+// compressed pages and dictionaries, not this much Arrow data.
 var eventsRowGroupBytes int64 = 64 << 20 // a variable for tests
 
 // eventsSortBytes is the Arrow data the events sort holds before it writes
 // a sorted run to disk (see extsort: about twice this is in memory at once).
-var eventsSortBytes int64 = 32 << 20 // a variable for tests
+// 16 MiB: 32 MiB cost ~50 MB of peak RSS while the inputs are read; the
+// ~20 runs of a 400,000-event tree still fit one merge (extsort.MaxFanIn).
+var eventsSortBytes int64 = 16 << 20 // a variable for tests
 
 // eventsPlainColumns are the event columns written without a dictionary:
 // the event time, IDs and JSON documents, whose values rarely repeat, so a
@@ -633,7 +649,8 @@ func (s *partitionSink) convert(k partKey) error {
 }
 
 // maxConverters bounds how many partitions are converted at once; each
-// holds up to a row group (eventsRowGroupBytes) of Arrow data.
+// holds a sort of eventsSortBytes/maxConverters runs and one row group's
+// encoded pages.
 const maxConverters = 4
 
 // convertAll converts the partitions, several at a time (one per core, at

@@ -13,15 +13,16 @@
 // whatever order the rows arrived in and however they were batched.
 //
 // Memory: Add keeps rows until about Options.RunBytes of Arrow data is
-// held, then sorts them and writes them to a run file in Options.Dir (Arrow
-// IPC, LZ4) on a goroutine of its own while Add goes on filling the next
-// run, so at most about two runs are in memory. Finish sorts the last run
-// in memory and merges it with the run files, reading one batch of
-// SpillRows rows from each at a time; more than MaxFanIn runs are first
+// held, then sorts them and writes them to a run file in Options.Dir
+// (Arrow IPC, uncompressed: LZ4 cost more CPU than the disk it saved) on
+// a goroutine of its own while Add goes on filling the next run, so at
+// most about two runs are in memory. Finish sorts the last run in memory
+// and merges it with the run files, reading one batch of SpillRows rows
+// from each at a time; more than MaxFanIn runs are first
 // merged MaxFanIn at a time into longer runs. So memory stays near
 // 2 × RunBytes + MaxFanIn batches whatever the input size, and the disk
-// used is about the compressed size of the input (twice that while runs
-// are merged into longer ones).
+// used is about the Arrow size of the input (twice that while runs are
+// merged into longer ones).
 //
 // Ownership: Add retains the record it is given (the caller keeps and
 // releases its own reference). The records Finish hands out are released

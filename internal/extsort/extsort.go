@@ -24,11 +24,11 @@ const (
 	DefaultBatchRows = 8192
 	// SpillRows is the rows per record in a run file: Finish holds one
 	// such record per run it merges (about 1 MB of CloudTrail events).
-	SpillRows = 1024
+	SpillRows = 512
 	// MaxFanIn is the most runs merged at once.
-	MaxFanIn = 16
+	MaxFanIn = 64
 	// runBufBytes buffers each run file while it is written or read.
-	runBufBytes = 256 << 10
+	runBufBytes = 128 << 10
 )
 
 // Errors of New.
@@ -320,7 +320,7 @@ func (s *Sorter) writeRun(f *os.File, next func(rows int) (arrow.Record, error))
 		}
 	}()
 	bw := bufio.NewWriterSize(f, runBufBytes)
-	w := ipc.NewWriter(bw, ipc.WithSchema(s.schema), ipc.WithAllocator(s.opts.Mem), ipc.WithLZ4())
+	w := ipc.NewWriter(bw, ipc.WithSchema(s.schema), ipc.WithAllocator(s.opts.Mem))
 	for {
 		rec, err := next(SpillRows)
 		if err != nil {

@@ -178,8 +178,9 @@ func TestSort(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		runBytes int64
+		batch    int // rows per record given to Add (a run holds at least one)
 		minRuns  int
-	}{{"memory", 1 << 30, 0}, {"runs", 200 << 10, 2}, {"merge of merges", 24 << 10, MaxFanIn + 1}} {
+	}{{"memory", 1 << 30, 777, 0}, {"runs", 200 << 10, 777, 2}, {"merge of merges", 8 << 10, 250, MaxFanIn + 1}} {
 		t.Run(tc.name, func(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
@@ -189,7 +190,7 @@ func TestSort(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			for _, rec := range records(mem, rows, 777) {
+			for _, rec := range records(mem, rows, tc.batch) {
 				if err := s.Add(rec); err != nil {
 					t.Fatal(err)
 				}

@@ -168,12 +168,32 @@ type ref struct {
 	src, i int32
 }
 
+// span is rows [i, j) of record src, in order.
+type span struct {
+	src, i, j int32
+}
+
+// spans groups refs into runs of consecutive rows of one record, into
+// dst (reused).
+func spans(dst []span, refs []ref) []span {
+	dst = dst[:0]
+	for _, r := range refs {
+		if n := len(dst); n > 0 && dst[n-1].src == r.src && dst[n-1].j == r.i {
+			dst[n-1].j++
+			continue
+		}
+		dst = append(dst, span{r.src, r.i, r.i + 1})
+	}
+	return dst
+}
+
 // gather builds a record of the rows refs name, in order; the caller
-// releases it. It works a column at a time, writing each column's buffers
-// directly at their exact size (an Arrow builder per value cost about
-// twice the whole sort).
+// releases it. It works a column at a time, on the columns' raw buffers,
+// copying each run of consecutive rows of one record at once (an Arrow
+// builder per value cost about twice the whole sort).
 func gather(mem memory.Allocator, schema *arrow.Schema, srcs []arrow.Record, refs []ref) (arrow.Record, error) {
 	n := len(refs)
+	sp := spans(nil, refs)
 	cols := make([]arrow.Array, schema.NumFields())
 	defer func() {
 		for _, c := range cols {
@@ -182,11 +202,11 @@ func gather(mem memory.Allocator, schema *arrow.Schema, srcs []arrow.Record, ref
 			}
 		}
 	}()
-	arrs := make([]arrow.Array, len(srcs))
+	arrs := make([]arrow.ArrayData, len(srcs))
 	for c, f := range schema.Fields() {
 		anyNull := false
 		for k, r := range srcs {
-			arrs[k] = r.Column(c)
+			arrs[k] = r.Column(c).Data()
 			anyNull = anyNull || arrs[k].NullN() > 0
 		}
 		// The validity bitmap, only when a row is null.
@@ -197,11 +217,22 @@ func gather(mem memory.Allocator, schema *arrow.Schema, srcs []arrow.Record, ref
 			valid.Resize(int(bitutil.BytesForBits(int64(n))))
 			bits := valid.Bytes()
 			clear(bits)
-			for k, r := range refs {
-				if arrs[r.src].IsValid(int(r.i)) {
-					bitutil.SetBit(bits, k)
-				} else {
-					nulls++
+			k := 0
+			for _, s := range sp {
+				d := arrs[s.src]
+				if d.NullN() == 0 {
+					bitutil.SetBitsTo(bits, int64(k), int64(s.j-s.i), true)
+					k += int(s.j - s.i)
+					continue
+				}
+				vb, off := d.Buffers()[0].Bytes(), d.Offset()
+				for i := int(s.i); i < int(s.j); i++ {
+					if bitutil.BitIsSet(vb, off+i) {
+						bitutil.SetBit(bits, k)
+					} else {
+						nulls++
+					}
+					k++
 				}
 			}
 			if nulls == 0 {
@@ -212,13 +243,18 @@ func gather(mem memory.Allocator, schema *arrow.Schema, srcs []arrow.Record, ref
 		var bufs []*memory.Buffer
 		switch f.Type.ID() {
 		case arrow.STRING:
-			strs := make([]*array.String, len(arrs))
-			for k, a := range arrs {
-				strs[k] = a.(*array.String)
+			offsets := make([][]int32, len(arrs))
+			datas := make([][]byte, len(arrs))
+			for k, d := range arrs {
+				offsets[k] = arrow.Int32Traits.CastFromBytes(d.Buffers()[1].Bytes())[d.Offset():]
+				if b := d.Buffers()[2]; b != nil {
+					datas[k] = b.Bytes()
+				}
 			}
 			total := 0
-			for _, r := range refs {
-				total += strs[r.src].ValueLen(int(r.i))
+			for _, s := range sp {
+				o := offsets[s.src]
+				total += int(o[s.j] - o[s.i])
 			}
 			offBuf := memory.NewResizableBuffer(mem)
 			offBuf.Resize((n + 1) * 4)
@@ -226,24 +262,29 @@ func gather(mem memory.Allocator, schema *arrow.Schema, srcs []arrow.Record, ref
 			dataBuf := memory.NewResizableBuffer(mem)
 			dataBuf.Resize(total)
 			data := dataBuf.Bytes()
-			pos := 0
-			for k, r := range refs {
-				offs[k] = int32(pos)
-				pos += copy(data[pos:], strs[r.src].Value(int(r.i)))
+			pos, k := int32(0), 0
+			for _, s := range sp {
+				o := offsets[s.src]
+				base := o[s.i]
+				for _, v := range o[s.i:s.j] {
+					offs[k] = pos + v - base
+					k++
+				}
+				pos += int32(copy(data[pos:], datas[s.src][base:o[s.j]]))
 			}
-			offs[n] = int32(pos)
+			offs[n] = pos
 			bufs = []*memory.Buffer{valid, offBuf, dataBuf}
 		case arrow.TIMESTAMP, arrow.INT64:
 			src := make([][]int64, len(arrs))
-			for k, a := range arrs {
-				d := a.Data()
+			for k, d := range arrs {
 				src[k] = arrow.Int64Traits.CastFromBytes(d.Buffers()[1].Bytes())[d.Offset():]
 			}
 			vb := memory.NewResizableBuffer(mem)
 			vb.Resize(n * 8)
 			vals := arrow.Int64Traits.CastFromBytes(vb.Bytes())
-			for k, r := range refs {
-				vals[k] = src[r.src][r.i]
+			k := 0
+			for _, s := range sp {
+				k += copy(vals[k:], src[s.src][s.i:s.j])
 			}
 			bufs = []*memory.Buffer{valid, vb}
 		case arrow.BOOL:
@@ -251,9 +292,15 @@ func gather(mem memory.Allocator, schema *arrow.Schema, srcs []arrow.Record, ref
 			vb.Resize(int(bitutil.BytesForBits(int64(n))))
 			vbits := vb.Bytes()
 			clear(vbits)
-			for k, r := range refs {
-				if arrs[r.src].(*array.Boolean).Value(int(r.i)) {
-					bitutil.SetBit(vbits, k)
+			k := 0
+			for _, s := range sp {
+				d := arrs[s.src]
+				src, off := d.Buffers()[1].Bytes(), d.Offset()
+				for i := int(s.i); i < int(s.j); i++ {
+					if bitutil.BitIsSet(src, off+i) {
+						bitutil.SetBit(vbits, k)
+					}
+					k++
 				}
 			}
 			bufs = []*memory.Buffer{valid, vb}
