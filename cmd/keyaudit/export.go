@@ -64,6 +64,11 @@ With --partition, events go to Hive-style folders instead:
 recipientAccountId is not 12 digits goes to account_id=__HIVE_DEFAULT_PARTITION__,
 which warehouses read as NULL; stderr counts them.
 
+Rows are in walk order: PATHs in the order given, directory entries by name,
+records in file order; of the copies of an eventID the first in that order is
+kept. Each partition file holds its rows in the same order. Any --workers
+gives the same bytes.
+
 The export is written to a private folder in DIR and replaces an earlier export
 whole when complete (other files in DIR are left alone); a failure or Ctrl-C
 leaves DIR as it was.`,
@@ -388,7 +393,7 @@ func (s *partitionSink) Events(rec arrow.Record) error {
 		keys[i] = s.key(accts, times, i)
 	}
 	// Rows of one partition are scattered through a batch (a file's
-	// records span days, workers interleave files): reorder the batch
+	// records span days): reorder the batch
 	// once so that each partition is one contiguous slice, the rows of a
 	// partition in input order.
 	idx := rowIndex(n)
