@@ -54,7 +54,9 @@ const DefaultDedupMemory = 32 << 20
 // per-kind accounting (which kind's copy was used, which were duplicates)
 // is the same whatever the workers' timing. The event delivered to the
 // sinks stays the one that arrived first; copies of one eventID are the
-// same event.
+// same event. With retract set (Options.WalkOrder), the earlier copy is
+// delivered instead: seenAt answers "not seen" for it, and retract is told
+// the origin of the later copy, whose row the sink must then not get.
 //
 // The zero idSet is ready to use with the default budget. close releases
 // the files; the set must not be used after it.
@@ -65,6 +67,11 @@ type idSet struct {
 	// swaps[k] counts copies of kind code k that became the used copy
 	// (in) or stopped being it (out) after the fact.
 	swaps [len(dedupKinds) + 1]struct{ in, out atomic.Int64 }
+
+	// retract, when set, is called (under a shard's lock) with the origin
+	// of a used copy that a copy earlier in the walk replaces, which is
+	// then kept: see Options.WalkOrder.
+	retract func(origin)
 
 	errMu  sync.Mutex
 	err    error // first read error, reported by close
@@ -78,8 +85,17 @@ var dedupKinds = [...]Kind{KindCloudTrail, KindLookupEvents, KindJSONLines, Kind
 // ordinal (28 bits), the record's index in the file (32 bits) and the
 // kind code (4 bits), so that comparing origins compares walk positions.
 // Larger ordinals or indexes saturate (past 268 M files or 4 G records per
-// file, the order among those is no longer exact).
+// file, the order among those is no longer exact). With Options.WalkOrder
+// the index is instead the row's number among the rows built from the file
+// (0 for its first row): it orders the copies of one file as the record
+// index does, and names the row to drop when the copy is retracted.
 type origin uint64
+
+// maxOrd is the largest file ordinal an origin holds exactly.
+const maxOrd = 1<<28 - 1
+
+func (o origin) ord() int64   { return int64(o >> 36) }
+func (o origin) index() int64 { return int64(o>>4) & (1<<32 - 1) }
 
 func makeOrigin(ord int64, index int, k Kind) origin {
 	return fileOrigin(ord, k).at(index)
@@ -88,7 +104,7 @@ func makeOrigin(ord int64, index int, k Kind) origin {
 // fileOrigin is the origin of a file's records without their index: a
 // worker computes it once per file, and at adds each record's index.
 func fileOrigin(ord int64, k Kind) origin {
-	ord = min(max(ord, 0), 1<<28-1)
+	ord = min(max(ord, 0), maxOrd)
 	var code uint64
 	for i, dk := range dedupKinds {
 		if dk == k {
@@ -107,10 +123,18 @@ func (o origin) at(index int) origin {
 func (o origin) kindCode() int { return int(o & 15) }
 
 // swapped records that the copy at newer (earlier in the walk) replaces
-// the one at old as the used copy.
-func (s *idSet) swapped(old, newer origin) {
+// the one at old as the used copy, and reports whether newer is a
+// duplicate all the same: it is, but with retract set, whose decoder then
+// counts it as used (old, counted as used by its decoder, becomes the
+// duplicate).
+func (s *idSet) swapped(old, newer origin) bool {
 	s.swaps[old.kindCode()].out.Add(1)
+	if s.retract != nil {
+		s.retract(old)
+		return false
+	}
 	s.swaps[newer.kindCode()].in.Add(1)
+	return true
 }
 
 // applySwaps moves Used and Duplicate counts between kinds as the swaps
@@ -208,7 +232,7 @@ func (sh *idShard) seen(s *idSet, h uint64, o origin) bool {
 	if i, ok := sh.hotFind(h); ok {
 		if old := sh.slots[i].o; o < old {
 			sh.slots[i].o = o
-			s.swapped(old, o)
+			return s.swapped(old, o)
 		}
 		return true
 	}
@@ -224,7 +248,7 @@ func (sh *idShard) seen(s *idSet, h uint64, o origin) bool {
 				if err := r.setOrigin(pos, o); err != nil {
 					s.setErr(err)
 				} else {
-					s.swapped(old, o)
+					return s.swapped(old, o)
 				}
 			}
 			return true

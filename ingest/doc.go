@@ -64,7 +64,14 @@
 // channel to the single goroutine that calls EventSink.Events and then
 // Releases the record: the sink must Retain what it keeps. Records arrive
 // in no particular order; counts and the set of rows do not depend on the
-// number of workers (which copy of a duplicate is kept may). The walker,
+// number of workers (which copy of a duplicate is kept may). With
+// Options.WalkOrder they arrive in walk order instead (files in walk order,
+// each record rows of one file in file order, the first copy of an eventID
+// in walk order kept), through a reorder window of a few files: workers
+// that are ahead wait. A copy that reaches the eventID set before an
+// earlier copy (read by another worker) is retracted when the earlier one
+// arrives, and its row dropped before delivery, so what the sink gets does
+// not depend on timing. The walker,
 // the workers and the sink run concurrently, so memory stays bounded by
 // the workers' buffers (a stream window, one record of at most
 // Options.MaxRecordBytes, and one batch each) plus the dedup set, not by

@@ -178,7 +178,7 @@ func TestNoHasherWithoutHashFiles(t *testing.T) {
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		opts := Options{Mem: mem, Workers: 1, HashFiles: hashFiles}.withDefaults()
 		out := make(chan arrow.Record, 1)
-		w := newWorker(t.Context(), &opts, nil, out)
+		w := newWorker(t.Context(), &opts, nil, out, nil)
 		var files, events, nbytes atomic.Int64
 		w.filesDone, w.nevents, w.bytes = &files, &events, &nbytes
 		if err := w.file(job{path: p}); err != nil {

@@ -46,6 +46,17 @@ type Options struct {
 	// the SHA-256 of the bytes parsed, as a CloudTrail digest hashes a log
 	// file (see FileHash). Nil: nothing is hashed, at no cost.
 	HashFiles func(path string) bool
+	// WalkOrder delivers the event records to the sink in walk order
+	// (arguments in the order given, directory entries by name): every
+	// record holds rows of one file, files come in walk order, rows in
+	// file order, and of the copies of an eventID the one kept is the
+	// first in walk order. What the sink receives then does not depend on
+	// Workers or timing. Workers still read files in parallel, at most a
+	// few files (and 32 MiB of records) ahead of the one being delivered;
+	// a large JSON-lines file is decoded by one goroutine, and batches
+	// are cut at file ends, so they hold fewer than BatchRows rows when
+	// files are smaller.
+	WalkOrder bool
 }
 
 // Progress is reported while a Run reads.

@@ -47,7 +47,8 @@ func (o Options) withDefaults() Options {
 // records of cloudtrail.EventSchema, and returns everything else it found.
 //
 // Records are built by Options.Workers goroutines and handed to sink from
-// one goroutine, in no particular order. sink does not own a record: Run
+// one goroutine, in no particular order, or in walk order with
+// Options.WalkOrder. sink does not own a record: Run
 // releases it when Events returns (Retain it to keep it). A nil sink
 // counts events without delivering them.
 //
@@ -84,11 +85,18 @@ func Run(ctx context.Context, paths []string, opts Options, sink EventSink) (*Re
 		}
 	}()
 
+	var order *orderer
+	if opts.WalkOrder {
+		order = newOrderer(ctx, opts.Workers)
+		if ids != nil {
+			ids.retract = func(o origin) { order.dropRow(o.ord(), o.index()) }
+		}
+	}
 	workers := make([]*worker, opts.Workers)
 	fatal := make([]error, opts.Workers)
 	var wg sync.WaitGroup
 	for i := range workers {
-		w := newWorker(ctx, &opts, ids, out)
+		w := newWorker(ctx, &opts, ids, out, order)
 		w.filesDone, w.nevents, w.bytes = &filesDone, &events, &nbytes
 		workers[i] = w
 		wg.Add(1)
@@ -103,10 +111,30 @@ func Run(ctx context.Context, paths []string, opts Options, sink EventSink) (*Re
 			}
 		}()
 	}
-	go func() {
-		wg.Wait()
-		close(out)
-	}()
+	if order == nil {
+		go func() {
+			wg.Wait()
+			close(out)
+		}()
+	} else {
+		go func() {
+			wg.Wait()
+			order.close()
+		}()
+		// The deliverer: the files' records in walk order.
+		go func() {
+			for rec := order.next(); rec != nil; rec = order.next() {
+				select {
+				case out <- rec:
+				case <-ctx.Done():
+					rec.Release()
+				}
+			}
+			wg.Wait()
+			order.release() // what a failure left
+			close(out)
+		}()
+	}
 
 	// The consumer: the only goroutine that calls sink and Progress.
 	var sinkErr error
@@ -158,6 +186,11 @@ func Run(ctx context.Context, paths []string, opts Options, sink EventSink) (*Re
 	}
 	if err := firstErr(fatal); err != nil {
 		return res, err
+	}
+	if order != nil {
+		if err := order.failed(); err != nil {
+			return res, err
+		}
 	}
 	return res, dedupErr
 }

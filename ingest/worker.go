@@ -54,8 +54,12 @@ type worker struct {
 	// current file instead of ids.
 	local *localIDs
 	emit  func(arrow.Record) error // where decoders emit; owns the record
-	dec   *cloudtrail.Decoder
-	lanes []*lane // decoders of a large JSON-lines file (see linesParallel)
+	// order, with Options.WalkOrder, takes the records instead of the
+	// channel, and the decoder is flushed after every file.
+	order   *orderer
+	fileRow int64 // with order: dec.Stats.Used when the current file began
+	dec     *cloudtrail.Decoder
+	lanes   []*lane // decoders of a large JSON-lines file (see linesParallel)
 	// diverted, when set, collects dec's rejections instead of addErr.
 	diverted *[]*InputError
 	fileR    *bufio.Reader // over the file
@@ -86,7 +90,12 @@ type worker struct {
 	bytes     *atomic.Int64
 }
 
-func newWorker(ctx context.Context, opts *Options, ids *idSet, out chan<- arrow.Record) *worker {
+func newWorker(ctx context.Context, opts *Options, ids *idSet, out chan<- arrow.Record, order *orderer) *worker {
+	if order != nil {
+		var w *worker
+		w = newWorkerWith(ctx, opts, ids, nil, order, func(rec arrow.Record) error { return order.add(w.curOrd, rec) })
+		return w
+	}
 	return newWorkerEmit(ctx, opts, ids, nil, func(rec arrow.Record) error {
 		select {
 		case out <- rec:
@@ -101,11 +110,18 @@ func newWorker(ctx context.Context, opts *Options, ids *idSet, out chan<- arrow.
 // newWorkerEmit is newWorker with decoders that hand records to emit,
 // which owns them, and dedup by ids or else by local.
 func newWorkerEmit(ctx context.Context, opts *Options, ids *idSet, local *localIDs, emit func(arrow.Record) error) *worker {
+	return newWorkerWith(ctx, opts, ids, local, nil, emit)
+}
+
+// newWorkerWith is newWorkerEmit with Options.WalkOrder's orderer (nil:
+// none), set before the decoder is made.
+func newWorkerWith(ctx context.Context, opts *Options, ids *idSet, local *localIDs, order *orderer, emit func(arrow.Record) error) *worker {
 	w := &worker{
 		ctx:   ctx,
 		opts:  opts,
 		ids:   ids,
 		local: local,
+		order: order,
 		emit:  emit,
 		fileR: bufio.NewReaderSize(nil, readBufSize),
 		bodyR: bufio.NewReaderSize(nil, readBufSize),
@@ -131,7 +147,14 @@ func (w *worker) newDecoder(reject func(*InputError)) *cloudtrail.Decoder {
 			d.Omit |= 1 << c
 		}
 	}
-	if ids := w.ids; ids != nil {
+	if ids := w.ids; ids != nil && w.order != nil {
+		// The copy's place in its file is the row it becomes (the
+		// decoder appends it as row Stats.Used unless it is a duplicate),
+		// so that a retraction names the row to drop.
+		d.Seen = func(id []byte, _ int) bool {
+			return ids.seenAt(id, w.curOrigin.at(int(d.Stats.Used-w.fileRow)))
+		}
+	} else if ids != nil {
 		d.Seen = func(id []byte, index int) bool {
 			return ids.seenAt(id, w.curOrigin.at(index))
 		}
@@ -194,12 +217,37 @@ func (w *worker) run(jobs <-chan job) error {
 		if err := w.ctx.Err(); err != nil {
 			return err
 		}
-		if err := w.file(j); err != nil {
+		if w.order != nil {
+			if err := w.orderedFile(j); err != nil {
+				return err
+			}
+		} else if err := w.file(j); err != nil {
 			return err
 		}
 		w.filesDone.Add(1)
 	}
 	return w.dec.Flush()
+}
+
+// orderedFile is file with Options.WalkOrder: it waits for the file to be
+// inside the reorder window, and hands over every record of the file
+// before it says the file is done.
+func (w *worker) orderedFile(j job) error {
+	if j.ord > maxOrd {
+		return errOrderLimit
+	}
+	if err := w.order.begin(j.ord); err != nil {
+		return err
+	}
+	w.fileRow = w.dec.Stats.Used
+	if err := w.file(j); err != nil {
+		return err
+	}
+	if err := w.dec.Flush(); err != nil {
+		return err
+	}
+	w.order.finish(j.ord)
+	return nil
 }
 
 // file reads one file. Problems with the file go to w.errs; the returned
@@ -483,7 +531,9 @@ func (w *worker) jsonLines(compressed bool, size int64) error {
 	w.curOrigin = fileOrigin(w.curOrd, KindJSONLines)
 	c := w.count(KindJSONLines)
 	c.Files++
-	if n := lanesFor(size, compressed, w.opts.Workers); n > 1 {
+	// With WalkOrder a file is decoded by one decoder: its rows stay in
+	// file order.
+	if n := lanesFor(size, compressed, w.opts.Workers); n > 1 && w.order == nil {
 		return w.linesParallel(c, compressed, n)
 	}
 	before := w.dec.Stats

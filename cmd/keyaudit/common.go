@@ -37,6 +37,7 @@ type inputFlags struct {
 	noDedup     bool
 	dedupMemory string
 	keepRaw     bool                   // export writes every column; otherwise only those the sinks read are kept
+	walkOrder   bool                   // export: the sinks get the events in walk order (ingest.Options.WalkOrder)
 	hashFiles   func(path string) bool // ingest.Options.HashFiles (audit --verify)
 
 	fx factFlags // --facts and --cache, on the commands that register them (stage2.go)
@@ -367,6 +368,7 @@ func readInputsWith(ctx context.Context, e *env, f *inputFlags, mem memory.Alloc
 	}
 	opts := ingest.Options{Mem: mem, Workers: f.workers, MaxFileBytes: maxFile, NoDedup: f.noDedup, DedupMemory: dedupMem, Stdin: e.stdin}
 	opts.HashFiles = f.hashFiles
+	opts.WalkOrder = f.walkOrder
 	if !f.keepRaw {
 		opts.OmitColumns = omitFor(sinks)
 	}

@@ -28,7 +28,6 @@ import (
 	"github.com/keyaudit/keyaudit/ingest"
 	"github.com/keyaudit/keyaudit/ingest/cloudtrail"
 	"github.com/keyaudit/keyaudit/ingest/credreport"
-	"github.com/keyaudit/keyaudit/internal/extsort"
 	"github.com/keyaudit/keyaudit/report"
 )
 
@@ -45,7 +44,7 @@ type exportOptions struct {
 }
 
 func newExportCmd(e *env) *cobra.Command {
-	o := &exportOptions{in: inputFlags{keepRaw: true}}
+	o := &exportOptions{in: inputFlags{keepRaw: true, walkOrder: true}}
 	c := &cobra.Command{
 		Use:   "export -o DIR [flags] PATH...",
 		Short: "Write Parquet for data warehouses: events, credentials, keys, rotation, sessions, findings",
@@ -64,6 +63,11 @@ With --partition, events go to Hive-style folders instead:
 (readers should pin account_id to a string type). An event whose
 recipientAccountId is not 12 digits goes to account_id=__HIVE_DEFAULT_PARTITION__,
 which warehouses read as NULL; stderr counts them.
+
+Rows are in walk order: PATHs in the order given, directory entries by name,
+records in file order; of the copies of an eventID the first in that order is
+kept. Each partition file holds its rows in the same order. Any --workers
+gives the same bytes.
 
 The export is written to a private folder in DIR and replaces an earlier export
 whole when complete (other files in DIR are left alone); a failure or Ctrl-C
@@ -143,7 +147,7 @@ func (o *exportOptions) writeExport(c *cobra.Command, e *env, mem memory.Allocat
 	if o.partition {
 		events, err = newPartitionSink(st.file("events"), st.file(".spool"), wopts)
 	} else {
-		events, err = newFileSink(st.file("events.parquet"), st.file(".sort"), o.in.guard, wopts)
+		events, err = newFileSink(st.file("events.parquet"), o.in.guard, wopts)
 	}
 	if err != nil {
 		return usageErr("%v", err)
@@ -156,7 +160,7 @@ func (o *exportOptions) writeExport(c *cobra.Command, e *env, mem memory.Allocat
 	}
 	// The other tables first: the analysis state (inventory, sessions,
 	// the inputs' reports) is garbage once they are written, before the
-	// events' merge takes its own memory.
+	// partitions' conversion takes its own memory.
 	summary, err := o.writeTables(e, mem, st, asOf, res, inv, sb)
 	if err != nil {
 		events.Abort()
@@ -220,12 +224,6 @@ type eventsSink interface {
 // compressed pages and dictionaries, not this much Arrow data.
 var eventsRowGroupBytes int64 = 64 << 20 // a variable for tests
 
-// eventsSortBytes is the Arrow data the events sort holds before it writes
-// a sorted run to disk (see extsort: about twice this is in memory at once).
-// 16 MiB: 32 MiB cost ~50 MB of peak RSS while the inputs are read; the
-// ~20 runs of a 400,000-event tree still fit one merge (extsort.MaxFanIn).
-var eventsSortBytes int64 = 16 << 20 // a variable for tests
-
 // eventsPlainColumns are the event columns written without a dictionary:
 // the event time, IDs and JSON documents, whose values rarely repeat, so a
 // dictionary costs hashing and memory (every column's dictionary of a row
@@ -240,65 +238,37 @@ func eventsPlainColumns() []string {
 	return names
 }
 
-// newEventSorter returns a sorter of events in the order of every events
-// file and partition: event time, then event ID, then every other column
-// (so rows without an eventID are ordered too), with runs in dir.
-func newEventSorter(mem memory.Allocator, dir string, runBytes int64) (*extsort.Sorter, error) {
-	return extsort.New(cloudtrail.EventSchema, extsort.Options{Mem: mem, Dir: dir, RunBytes: runBytes,
-		TimeKey: cloudtrail.ColEventTime, StringKey: cloudtrail.ColEventID})
-}
-
-// fileSink writes every event to one Parquet file, sorted (see
-// newEventSorter): the events are sorted in runs while they are read, and
-// Commit merges the runs into the file.
+// fileSink writes every event to one Parquet file, in the order the
+// ingest delivers them: walk order (ingest.Options.WalkOrder), so the
+// bytes do not depend on --workers. The Parquet writer encodes each record
+// as it comes, on goroutines of its own.
 type fileSink struct {
 	f    *report.File
 	w    report.Writer
-	sort *extsort.Sorter
 	rows int64
 }
 
-// newFileSink creates path, and sortDir for the sort's runs (in the
-// export's stage, which removes it on failure or Ctrl-C); opts is for its
-// Parquet writer.
-func newFileSink(path, sortDir string, inputs *report.InputSet, opts report.Options) (*fileSink, error) {
-	if err := os.Mkdir(sortDir, 0o700); err != nil {
-		return nil, err
-	}
-	srt, err := newEventSorter(opts.Allocator, sortDir, eventsSortBytes)
-	if err != nil {
-		return nil, err
-	}
+// newFileSink creates path; opts is for its Parquet writer.
+func newFileSink(path string, inputs *report.InputSet, opts report.Options) (*fileSink, error) {
 	f, err := report.Create(path, inputs)
 	if err != nil {
-		srt.Close()
 		return nil, err
 	}
 	w, err := report.NewWriter("parquet", f, cloudtrail.EventSchema, opts)
 	if err != nil {
-		srt.Close()
 		f.Abort()
 		return nil, err
 	}
-	return &fileSink{f: f, w: w, sort: srt}, nil
+	return &fileSink{f: f, w: w}, nil
 }
 
+// Events writes rec; the writer retains it while it encodes.
 func (s *fileSink) Events(rec arrow.Record) error {
 	s.rows += rec.NumRows()
-	return s.sort.Add(rec)
+	return s.w.Write(rec)
 }
 
 func (s *fileSink) Commit() error {
-	// Reading is done: give its memory back before the merge takes its
-	// own, so that peak RSS is the larger of the two phases, not the sum.
-	debug.FreeOSMemory()
-	err := s.sort.Finish(s.w.Write)
-	s.sort.Close()
-	if err != nil {
-		s.w.Close()
-		s.f.Abort()
-		return fmt.Errorf("sort events: %w", err)
-	}
 	if err := s.w.Close(); err != nil {
 		s.f.Abort()
 		return err
@@ -306,14 +276,15 @@ func (s *fileSink) Commit() error {
 	return s.f.Commit()
 }
 
-func (s *fileSink) Abort()      { s.sort.Close(); s.w.Close(); s.f.Abort() }
+func (s *fileSink) Abort()      { s.w.Close(); s.f.Abort() }
 func (s *fileSink) Rows() int64 { return s.rows }
 
 // partitionSink writes events under events/account_id=A/date=D/part-0.parquet.
 //
-// Events arrive in any order (the walk visits every date once per region,
-// and workers interleave), so keeping one Parquet writer open per partition
-// would either hold unbounded memory or thrash. Instead each run of rows is
+// Events arrive in walk order, and the walk of an S3 delivery tree visits
+// every account and date once per region, so keeping one Parquet writer
+// open per partition would either hold unbounded memory or thrash. Instead
+// each run of rows is
 // appended to its partition's spool: compressed Arrow IPC, cheap to write
 // and to reopen. At most maxOpenSpools spool files are open at once (the
 // least recently used is closed and a later run starts a new segment).
@@ -422,7 +393,7 @@ func (s *partitionSink) Events(rec arrow.Record) error {
 		keys[i] = s.key(accts, times, i)
 	}
 	// Rows of one partition are scattered through a batch (a file's
-	// records span days, workers interleave files): reorder the batch
+	// records span days): reorder the batch
 	// once so that each partition is one contiguous slice, the rows of a
 	// partition in input order.
 	idx := rowIndex(n)
@@ -577,7 +548,9 @@ func (s *partitionSink) closeSpool(k partKey) error {
 	return err
 }
 
-// convert writes one partition's segments to its Parquet file.
+// convert writes one partition's segments to its Parquet file: the
+// segments in the order they were opened and the records of each in the
+// order spooled, so the rows are in the order the ingest delivered them.
 func (s *partitionSink) convert(k partKey) error {
 	dir := k.path()
 	if !filepath.IsLocal(dir) { // cannot happen: both values are validated
@@ -603,11 +576,6 @@ func (s *partitionSink) convert(k partKey) error {
 		s.root.Remove(name)
 		return err
 	}
-	srt, err := newEventSorter(s.wopts.Allocator, s.spool, eventsSortBytes/maxConverters)
-	if err != nil {
-		return fail(err)
-	}
-	defer srt.Close()
 	for _, seg := range s.segs[k] {
 		in, err := os.Open(seg)
 		if err != nil {
@@ -619,7 +587,7 @@ func (s *partitionSink) convert(k partKey) error {
 			return fail(fmt.Errorf("read spool %s: %w", seg, err))
 		}
 		for r.Next() {
-			if err := srt.Add(r.Record()); err != nil {
+			if err := w.Write(r.Record()); err != nil {
 				r.Release()
 				in.Close()
 				return fail(err)
@@ -632,9 +600,6 @@ func (s *partitionSink) convert(k partKey) error {
 		if err != nil {
 			return fail(fmt.Errorf("read spool %s: %w", seg, err))
 		}
-	}
-	if err := srt.Finish(w.Write); err != nil {
-		return fail(fmt.Errorf("sort events: %w", err))
 	}
 	if err := w.Close(); err != nil {
 		return fail(err)
@@ -649,8 +614,8 @@ func (s *partitionSink) convert(k partKey) error {
 }
 
 // maxConverters bounds how many partitions are converted at once; each
-// holds a sort of eventsSortBytes/maxConverters runs and one row group's
-// encoded pages.
+// holds one record read back from its spool and one row group's encoded
+// pages.
 const maxConverters = 4
 
 // convertAll converts the partitions, several at a time (one per core, at
