@@ -327,3 +327,83 @@ func TestParquetBytesDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestParquetRuns writes many small records, which the writer gathers into
+// runs of minEncodeRows rows and encodes concatenated, with row groups cut
+// part way through a run; every row must come back in order, and every
+// buffer must be released.
+func TestParquetRuns(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "id", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "n", Type: arrow.PrimitiveTypes.Int64},
+	}, nil)
+	for _, limit := range []int64{0, 100 << 10} {
+		t.Run(fmt.Sprint("limit ", limit), func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			const nrecs, rows = 40, 700 // 28,000 rows: runs of 4,200 and a rest
+			var buf bytes.Buffer
+			w, err := NewParquetWriter(&buf, schema, Options{Allocator: mem, RowGroupBytes: limit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for r := range nrecs {
+				b := array.NewRecordBuilder(mem, schema)
+				for i := range rows {
+					n := r*rows + i
+					if n%13 == 0 {
+						b.Field(0).AppendNull()
+					} else {
+						b.Field(0).(*array.StringBuilder).Append(fmt.Sprintf("id-%d", n%97))
+					}
+					b.Field(1).(*array.Int64Builder).Append(int64(n))
+				}
+				rec := b.NewRecord()
+				b.Release()
+				if err := w.Write(rec); err != nil {
+					t.Fatal(err)
+				}
+				rec.Release() // the writer retains what it still needs
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			tbl, err := ReadParquet(mem, bytes.NewReader(buf.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tbl.Release()
+			if tbl.NumRows() != nrecs*rows {
+				t.Fatalf("read %d rows, wrote %d", tbl.NumRows(), nrecs*rows)
+			}
+			tr := array.NewTableReader(tbl, 1000)
+			defer tr.Release()
+			n := 0
+			for tr.Next() {
+				rec := tr.Record()
+				ids, ns := rec.Column(0).(*array.String), rec.Column(1).(*array.Int64)
+				for i := range int(rec.NumRows()) {
+					if ns.Value(i) != int64(n) {
+						t.Fatalf("row %d: n = %d", n, ns.Value(i))
+					}
+					want := fmt.Sprintf("id-%d", n%97)
+					if n%13 == 0 {
+						want = ""
+					}
+					if got := ids.Value(i); got != want || ids.IsNull(i) != (n%13 == 0) {
+						t.Fatalf("row %d: id %q (null %v), want %q", n, got, ids.IsNull(i), want)
+					}
+					n++
+				}
+			}
+			pf, err := file.NewParquetReader(bytes.NewReader(buf.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pf.Close()
+			if limit > 0 && pf.NumRowGroups() < 2 {
+				t.Errorf("%d row groups with a %d-byte limit", pf.NumRowGroups(), limit)
+			}
+		})
+	}
+}
