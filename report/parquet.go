@@ -32,6 +32,15 @@ var _ Writer = (*ParquetWriter)(nil)
 // encoded pages and dictionaries, and the record being encoded.
 const DefaultRowGroupBytes int64 = 128 << 20
 
+// dataPageBytes is the target size of a data page before compression
+// (Arrow's default is 1 MiB). Each column writer keeps its page buffers
+// at the size of its largest page, and the plain JSON columns of a run of
+// events fill a page past the limit before it is checked, so smaller pages
+// are what a writer holds: on the 400,000-event bench tree a Snappy export
+// peaked about 30 MB lower (ZSTD too) for a file 0.6% larger. Every reader
+// takes pages of any size, and smaller ones make page statistics finer.
+const dataPageBytes = 256 << 10
+
 // Parquet codecs for Options.Compression. DuckDB, Athena/Glue, Spark, Trino
 // and Snowflake read both.
 //
@@ -186,6 +195,7 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts Options) (*Parquet
 		// as the row group means a chunk never falls back.
 		parquet.WithDictionaryPageSizeLimit(limit),
 		parquet.WithStats(true),
+		parquet.WithDataPageSize(dataPageBytes),
 	}
 	for _, c := range opts.PlainColumns {
 		if proj.out.FieldIndices(c) == nil {
