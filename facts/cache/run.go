@@ -45,7 +45,9 @@ type file struct {
 	meta   *meta      // the file's entry (head and loc), nil when it has none
 	set    *facts.Set // the file's facts when not from its entry
 	key    Key        // the key the entry was checked against
+	keyed  bool       // key is set: the file's entry may be stored
 	hit    bool       // served from the cache
+	slot   int        // which of the pipeline's bounds the file holds (pipeline)
 	hashed bool       // Options.HashFiles names it: always read
 	excl   []uint64   // phase 2: fingerprints met earlier in the walk
 }
@@ -136,28 +138,35 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 		return m
 	}
 
-	// Phase 1: every file's own Result and fingerprints, from the index,
-	// its entry's head, or by parsing it alone (and storing the entry).
-	err := parallel(ctx, opts, workers, files, func(fr *ingest.FileReader, f *file) error {
+	// Which files the cache serves: those whose index record or entry
+	// head is for the file's key now. Cheap (a stat and two block reads
+	// per file), so done for every file first: the pipeline then knows
+	// which files it must parse.
+	classify := func(f *file) {
 		f.hashed = opts.HashFiles != nil && opts.HashFiles(f.path)
 		k, kerr := fileKey(f.path, okey)
-		if kerr == nil && !f.hashed {
-			f.key = k
-			if m := idx[f.path]; m != nil && m.Key == k {
-				f.res, f.ids, f.meta, f.hit = m.result(), m.ids, m, true
-				return nil
-			}
-			ep := c.entryPath(f.path)
-			m, err := loadMeta(ep, k)
-			switch {
-			case err == nil:
-				f.res, f.ids, f.meta, f.hit = m.result(), m.ids, m, true
-				return nil
-			case errors.Is(err, errStale) || errors.Is(err, os.ErrNotExist):
-			default:
-				problem("cache entry %s for %s: %v: rebuilt", filepath.Base(ep), f.path, err)
-			}
+		if kerr != nil || f.hashed {
+			return
 		}
+		f.key, f.keyed = k, true
+		if m := idx[f.path]; m != nil && m.Key == k {
+			f.res, f.ids, f.meta, f.hit = m.result(), m.ids, m, true
+			return
+		}
+		ep := c.entryPath(f.path)
+		m, err := loadMeta(ep, k)
+		switch {
+		case err == nil:
+			f.res, f.ids, f.meta, f.hit = m.result(), m.ids, m, true
+		case errors.Is(err, errStale) || errors.Is(err, os.ErrNotExist):
+		default:
+			problem("cache entry %s for %s: %v: rebuilt", filepath.Base(ep), f.path, err)
+		}
+	}
+	each(workers, files, classify)
+	// Phase 1: a file the cache does not serve is parsed alone, for its
+	// own Result and fingerprints, and its entry is stored.
+	phase1 := func(fr *ingest.FileReader, f *file) error {
 		set := &facts.Set{}
 		res, ids, err := readFile(ctx, fr, opts, f.path, nil, set)
 		if err != nil {
@@ -168,37 +177,14 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 		mu.Lock()
 		st.Parsed++
 		mu.Unlock()
-		if kerr == nil && !f.hashed {
-			f.meta = store(f, k, res, ids, set)
+		if f.keyed {
+			f.meta = store(f, f.key, res, ids, set)
 		}
 		return nil
-	})
-	if err != nil {
-		release(files)
-		return nil, st, err
 	}
-
-	// Phase 2, in walk order: the fingerprints met in an earlier file.
-	var n int
-	for _, f := range files {
-		n += len(f.ids)
-	}
-	seen := newFPSet(n)
-	var involved []*file
-	for _, f := range files {
-		for _, h := range f.ids {
-			if !seen.add(h) {
-				f.excl = append(f.excl, h)
-			}
-		}
-		if len(f.excl) > 0 {
-			involved = append(involved, f)
-		}
-	}
-	seen = nil
-	// Involved files are read again without the events of earlier files.
-	st.Involved = len(involved)
-	err = parallel(ctx, opts, workers, involved, func(fr *ingest.FileReader, f *file) error {
+	// Phase 2: a file with fingerprints met in an earlier file (f.excl) is
+	// read again without those events.
+	phase2 := func(fr *ingest.FileReader, f *file) error {
 		set := &facts.Set{}
 		res, _, err := readFile(ctx, fr, opts, f.path, f.excl, set)
 		if err != nil {
@@ -210,13 +196,34 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 		}
 		f.res, f.set, f.hit = res, set, false
 		return nil
-	})
-	if err != nil {
-		release(files)
-		return nil, st, err
+	}
+	// In walk order, a file's exclusions are known once every earlier
+	// file has had phase 1; they go into seen as they are met.
+	// Sized from the index, whose records hold the fingerprints of most
+	// files of a periodic run: a warm run's set never grows.
+	var known int
+	for _, f := range files {
+		if m := idx[f.path]; m != nil {
+			known += len(m.ids)
+		}
+	}
+	seen := newFPSet(known)
+	exclude := func(f *file) bool {
+		for _, h := range f.ids {
+			if !seen.add(h) {
+				f.excl = append(f.excl, h)
+			}
+		}
+		if len(f.excl) > 0 {
+			mu.Lock()
+			st.Involved++
+			mu.Unlock()
+			return true
+		}
+		return false
 	}
 
-	// Deliver, in walk order.
+	// Deliver, in walk order, as the files are ready.
 	parts := []*ingest.Result{walk}
 	var fr *ingest.FileReader // for entries that went bad since phase 1
 	defer func() {
@@ -224,11 +231,7 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 			fr.Close()
 		}
 	}()
-	for i, f := range files {
-		if err := ctx.Err(); err != nil {
-			release(files[i:])
-			return nil, st, err
-		}
+	err := pipeline(ctx, opts, workers, files, phase1, phase2, exclude, func() { seen = nil }, func(i int, f *file) error {
 		if f.set == nil {
 			set := &facts.Set{}
 			err := readEntry(opts.Mem, edir, f.meta.loc, set)
@@ -254,12 +257,13 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 					}
 					if fr == nil {
 						if fr, err = ingest.NewFileReader(opts); err != nil {
-							release(files[i:])
-							return nil, st, err
+							return err
 						}
 					}
 					res, ids, rerr := readFile(ctx, fr, opts, f.path, nil, set)
+					mu.Lock()
 					st.Parsed++
+					mu.Unlock()
 					if rerr == nil {
 						f.meta = store(f, f.key, res, ids, set)
 						if len(f.excl) > 0 {
@@ -269,8 +273,7 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 					}
 					if rerr != nil {
 						set.Release()
-						release(files[i:])
-						return nil, st, rerr
+						return rerr
 					}
 					f.res, f.hit = res, false
 				}
@@ -281,8 +284,7 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 		f.set.Release()
 		f.set = nil
 		if err != nil {
-			release(files[i+1:])
-			return nil, st, err
+			return err
 		}
 		if f.hit {
 			for k, cnt := range f.res.Stats {
@@ -299,6 +301,10 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 			}
 		}
 		parts = append(parts, f.res)
+		return nil
+	})
+	if err != nil {
+		return nil, st, err
 	}
 	if err := updateIndex(c.dir, idx, ierr != nil, files); err != nil {
 		problem("%v", err)
@@ -370,17 +376,117 @@ func readFile(ctx context.Context, fr *ingest.FileReader, opts ingest.Options, p
 	return res, ids, err
 }
 
-// parallel runs fn over files with n goroutines, each with its own
-// FileReader; the first error stops it.
-func parallel(ctx context.Context, opts ingest.Options, n int, files []*file, fn func(*ingest.FileReader, *file) error) error {
+// pipelineLead bounds, per worker, the files that hold facts between
+// their parsing and their delivery: parsed files (phase 1) and, as many
+// again, files the cache serves that are read again (phase 2). It is what
+// bounds the memory of a Run.
+const pipelineLead = 8
+
+const (
+	noSlot    = iota
+	parseSlot // a phase 1 file's
+	againSlot // a served file's phase 2
+)
+
+// pipeline delivers files in walk order, on the calling goroutine, as
+// they are ready. Files the cache does not serve (!f.hit) have phase1, on
+// n goroutines (each with its own FileReader), at most pipelineLead*n
+// ahead of delivery. exclude is called for each file in walk order once
+// it and every earlier file have had phase 1 (a served file needs none),
+// and excludeDone after the last; a file for which exclude returns true
+// then has phase2 on a worker (before any new phase 1): served files at
+// most pipelineLead*n at once. The first error stops the pipeline, and
+// the sets of the files not delivered are released.
+func pipeline(ctx context.Context, opts ingest.Options, n int, files []*file,
+	phase1, phase2 func(*ingest.FileReader, *file) error, exclude func(*file) bool, excludeDone func(),
+	deliver func(int, *file) error) error {
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	next := make(chan *file)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
+	lead := pipelineLead * n
+	p1done := make([]chan struct{}, len(files))
+	ready := make([]chan struct{}, len(files))
+	served := make([]bool, len(files)) // f.hit as the pipeline starts: phase 2 changes it
+	for i, f := range files {
+		p1done[i], ready[i] = make(chan struct{}), make(chan struct{})
+		if served[i] = f.hit; served[i] {
+			close(p1done[i])
+		}
+	}
+	jobs := make(chan int)          // phase 1, from the feeder
+	again := make(chan int, 2*lead) // phase 2: never blocks (both bounds together)
+	slots := make(chan struct{}, lead)
+	againSlots := make(chan struct{}, lead)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+	acquire := func(sem chan struct{}) bool {
+		select {
+		case sem <- struct{}{}:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	wg.Add(1)
+	go func() { // the feeder
+		defer wg.Done()
+		defer close(jobs)
+		for i, f := range files {
+			if served[i] {
+				continue
+			}
+			if !acquire(slots) {
+				return
+			}
+			f.slot = parseSlot
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	wg.Add(1)
+	go func() { // the excluder
+		defer wg.Done()
+		for i, f := range files {
+			select {
+			case <-p1done[i]:
+			case <-ctx.Done():
+				return
+			}
+			if !exclude(f) {
+				close(ready[i])
+				continue
+			}
+			// A served file holds no slot yet. The files holding the
+			// phase 2 bound are all earlier, and delivery reaches them (so
+			// this cannot wait for ever): the file being delivered is never
+			// waiting for a slot held by a later one.
+			if f.slot == noSlot {
+				if !acquire(againSlots) {
+					return
+				}
+				f.slot = againSlot
+			}
+			again <- i
+		}
+		excludeDone()
+	}()
 	ropts := opts
 	ropts.Workers = 1
-	for i := range n {
+	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -390,39 +496,102 @@ func parallel(ctx context.Context, opts ingest.Options, n int, files []*file, fn
 					fr.Close()
 				}
 			}()
-			for f := range next {
-				if errs[i] != nil {
-					continue
+			in := jobs
+			for {
+				var i int
+				two := true
+				select {
+				case i = <-again: // delivery waits for it: first
+				default:
+					var ok bool
+					select {
+					case i = <-again:
+					case i, ok = <-in:
+						if !ok {
+							in = nil
+							continue
+						}
+						two = false
+					case <-ctx.Done():
+						return
+					}
 				}
 				if fr == nil {
 					var err error
 					if fr, err = ingest.NewFileReader(ropts); err != nil {
-						errs[i] = err
-						cancel()
-						continue
+						fail(err)
+						return
 					}
 				}
-				if err := fn(fr, f); err != nil {
-					errs[i] = err
-					cancel()
+				if two {
+					if err := phase2(fr, files[i]); err != nil {
+						fail(err)
+						return
+					}
+					close(ready[i])
+				} else {
+					if err := phase1(fr, files[i]); err != nil {
+						fail(err)
+						return
+					}
+					close(p1done[i])
 				}
 			}
 		}()
 	}
-	for _, f := range files {
+	delivered := 0
+	for delivered < len(files) {
+		select {
+		case <-ready[delivered]:
+		case <-ctx.Done():
+		}
 		if ctx.Err() != nil {
 			break
 		}
+		f := files[delivered]
+		err := deliver(delivered, f)
+		switch f.slot {
+		case parseSlot:
+			<-slots
+		case againSlot:
+			<-againSlots
+		}
+		if err != nil {
+			fail(err)
+			break
+		}
+		delivered++
+	}
+	cancel()
+	wg.Wait()
+	release(files[delivered:])
+	if firstErr != nil {
+		return firstErr
+	}
+	if delivered < len(files) {
+		return parent.Err()
+	}
+	return nil
+}
+
+// each calls fn for every file on n goroutines.
+func each(n int, files []*file, fn func(*file)) {
+	next := make(chan *file)
+	var wg sync.WaitGroup
+	for range min(n, len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range next {
+				fn(f)
+			}
+		}()
+	}
+	for _, f := range files {
 		next <- f
 	}
 	close(next)
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return ctx.Err()
 }
 
 func release(files []*file) {
@@ -444,14 +613,16 @@ func uncached(ctx context.Context, paths []string, opts ingest.Options, sinks []
 	return res, err
 }
 
-// fpSet is a set of non-zero fingerprints: open addressing, linear probing.
+// fpSet is a set of non-zero fingerprints: open addressing, linear
+// probing, doubled when half full.
 type fpSet struct {
 	slots []uint64
 	mask  uint64
+	n     int
 }
 
 func newFPSet(n int) *fpSet {
-	size := 16
+	size := 1 << 12
 	for size < 2*n {
 		size *= 2
 	}
@@ -460,6 +631,24 @@ func newFPSet(n int) *fpSet {
 
 // add inserts h and reports whether it was new.
 func (s *fpSet) add(h uint64) bool {
+	if 2*(s.n+1) > len(s.slots) {
+		old := s.slots
+		s.slots, s.mask = make([]uint64, 2*len(old)), uint64(2*len(old)-1)
+		for _, v := range old {
+			if v != 0 {
+				s.put(v)
+			}
+		}
+	}
+	if s.put(h) {
+		s.n++
+		return true
+	}
+	return false
+}
+
+// put inserts h into a table with room and reports whether it was new.
+func (s *fpSet) put(h uint64) bool {
 	for i := (h * 0x9e3779b97f4a7c15) & s.mask; ; i = (i + 1) & s.mask {
 		switch s.slots[i] {
 		case h:

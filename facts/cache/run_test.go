@@ -5,6 +5,7 @@ import (
 
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/klauspost/compress/gzip"
 
@@ -654,5 +656,61 @@ func TestConcurrentIndex(t *testing.T) {
 	same(t, "after the concurrent runs", got, cold(t, mem, paths))
 	if len(st.Problems) != 0 || st.Stored != 0 {
 		t.Errorf("after the concurrent runs: %+v", st)
+	}
+}
+
+// failingSink fails its n-th Facts call.
+type failingSink struct {
+	n, calls int
+	cancel   func()
+}
+
+var errSinkFull = errors.New("sink full")
+
+func (s *failingSink) Facts(facts.Table, arrow.Record) error {
+	s.calls++
+	if s.calls == s.n {
+		if s.cancel != nil {
+			s.cancel()
+			return nil
+		}
+		return errSinkFull
+	}
+	return nil
+}
+
+// TestRunStops: a sink's error, or the context cancelled part way, stops
+// a cold and a warm Run with that error, and every record of the files
+// still in the pipeline is released (the checked allocator ends at zero).
+func TestRunStops(t *testing.T) {
+	in := t.TempDir()
+	ctgenCorpus(t, in)
+	dir := filepath.Join(t.TempDir(), "cache")
+	for _, run := range []string{"cold", "warm", "warm again"} {
+		t.Run(run, func(t *testing.T) {
+			for _, cancelled := range []bool{false, true} {
+				mem := checked(t)
+				c, err := cache.Open(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				sink := &failingSink{n: 40}
+				want := errSinkFull
+				if cancelled {
+					sink.cancel, want = cancel, context.Canceled
+				}
+				_, _, err = cache.Run(ctx, []string{in}, ingest.Options{Mem: mem, Workers: 2}, c, sink)
+				cancel()
+				if !errors.Is(err, want) {
+					t.Errorf("cancelled=%v: err = %v, want %v", cancelled, err, want)
+				}
+			}
+			if run == "cold" { // fill the cache for the warm runs
+				if _, st := cached(t, checked(t), dir, []string{in}, 2); st.Stored == 0 {
+					t.Fatalf("no entry stored: %+v", st)
+				}
+			}
+		})
 	}
 }
