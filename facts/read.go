@@ -46,7 +46,7 @@ func failf(cause error, format string, a ...any) error {
 }
 
 // DefaultReadBatchRows is Reader.BatchRows when unset.
-const DefaultReadBatchRows = 16384
+const DefaultReadBatchRows = 65536
 
 // maxManifestRows bounds the manifest a reader holds: it has one row per
 // table.
