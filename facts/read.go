@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
@@ -137,6 +138,13 @@ func Read(ctx context.Context, mem memory.Allocator, dirs []string, sinks ...Sin
 //
 // Sinks do not own the records they get (they Retain to keep them). On
 // error the sinks may have received part of the data: discard it.
+//
+// When every sink is a ViewSink adapted by SinkOf (stage 2), no records
+// are built: each batch of a Parquet file is shown to the ViewSinks as a
+// View of the file's columns, string columns of repeated values read as
+// the dictionaries Parquet stores them as, converted only where the
+// file's type is not canonical. The rows, their order, the checks and
+// the errors are those of the record path.
 func (r Reader) Read(ctx context.Context, dirs []string, sinks ...Sink) (*ReadStats, error) {
 	if r.Mem == nil {
 		r.Mem = memory.DefaultAllocator
@@ -794,11 +802,14 @@ func withParquet(mem memory.Allocator, path string, batch int, dict bool, f func
 		if err != nil || !dict {
 			return err
 		}
+		md := pf.MetaData()
 		for _, sf := range fr.Manifest.Fields {
 			if sf.IsLeaf() && sf.Field != nil {
 				switch sf.Field.Type.ID() {
 				case arrow.STRING, arrow.BINARY:
-					props.SetReadDict(sf.ColIndex, true)
+					if repetitive(md, sf.ColIndex) {
+						props.SetReadDict(sf.ColIndex, true)
+					}
 				}
 			}
 		}
@@ -810,6 +821,31 @@ func withParquet(mem memory.Allocator, path string, batch int, dict bool, f func
 	}
 	return f(fr)
 }
+
+// repetitive reports whether leaf column col of a file repeats its values
+// enough to be read as a dictionary: fewer than dictBytesPerRow bytes a
+// row uncompressed (a dictionary-encoded page of few distinct values is
+// mostly small indices). A column of mostly distinct values is cheaper
+// read plain than inserted, value by value, into a dictionary builder.
+func repetitive(md *metadata.FileMetaData, col int) bool {
+	var size, rows int64
+	for g := 0; g < md.NumRowGroups(); g++ {
+		rg := md.RowGroup(g)
+		if col >= rg.NumColumns() {
+			return false
+		}
+		cc, err := rg.ColumnChunk(col)
+		if err != nil {
+			return false
+		}
+		size += cc.TotalUncompressedSize()
+		rows += cc.NumValues()
+	}
+	return size < rows*dictBytesPerRow
+}
+
+// dictBytesPerRow is repetitive's bound.
+const dictBytesPerRow = 16
 
 // guard runs a call into the Parquet library, naming path in its error
 // and turning a panic on a corrupt file into an error.

@@ -656,6 +656,10 @@ func TestReadMerge(t *testing.T) {
 					t.Errorf("error %q does not say %q", err, w)
 				}
 			}
+			_, verr := facts.Read(context.Background(), mem, dirs, facts.SinkOf(&viewDump{}))
+			if verr == nil || verr.Error() != err.Error() {
+				t.Errorf("with a view sink: error %v, want %v", verr, err)
+			}
 		})
 	}
 
