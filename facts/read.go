@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
@@ -46,7 +47,7 @@ func failf(cause error, format string, a ...any) error {
 }
 
 // DefaultReadBatchRows is Reader.BatchRows when unset.
-const DefaultReadBatchRows = 16384
+const DefaultReadBatchRows = 65536
 
 // maxManifestRows bounds the manifest a reader holds: it has one row per
 // table.
@@ -137,6 +138,13 @@ func Read(ctx context.Context, mem memory.Allocator, dirs []string, sinks ...Sin
 //
 // Sinks do not own the records they get (they Retain to keep them). On
 // error the sinks may have received part of the data: discard it.
+//
+// When every sink is a ViewSink adapted by SinkOf (stage 2), no records
+// are built: each batch of a Parquet file is shown to the ViewSinks as a
+// View of the file's columns, string columns of repeated values read as
+// the dictionaries Parquet stores them as, converted only where the
+// file's type is not canonical. The rows, their order, the checks and
+// the errors are those of the record path.
 func (r Reader) Read(ctx context.Context, dirs []string, sinks ...Sink) (*ReadStats, error) {
 	if r.Mem == nil {
 		r.Mem = memory.DefaultAllocator
@@ -160,10 +168,20 @@ func (r Reader) Read(ctx context.Context, dirs []string, sinks ...Sink) (*ReadSt
 		return nil, fmt.Errorf("read facts: %w", err)
 	}
 	ids := eventIDs{seen: [NumTables]map[string]int{STSIssue: {}, KeyLifecycle: {}}, sets: sets}
+	// When every sink takes Views (SinkOf), the reader shows them the
+	// files' columns directly: string columns stay the dictionaries
+	// Parquet holds them as, not copied into canonical records.
+	views := make([]ViewSink, 0, len(sinks))
+	for _, k := range sinks {
+		if vs, ok := k.(viewSink); ok {
+			views = append(views, vs.s)
+		}
+	}
+	direct := len(sinks) > 0 && len(views) == len(sinks)
 	for i, s := range sets {
 		for t := Table(0); t < Manifest; t++ {
 			emit := func(rec arrow.Record) error {
-				if err := ids.add(i, t, rec); err != nil {
+				if err := ids.addRecord(i, t, rec); err != nil {
 					return err
 				}
 				for _, k := range sinks {
@@ -174,8 +192,26 @@ func (r Reader) Read(ctx context.Context, dirs []string, sinks ...Sink) (*ReadSt
 				s.stats.Rows[t] += rec.NumRows()
 				return nil
 			}
+			emitView := func(v *View) error {
+				if err := ids.add(i, t, v); err != nil {
+					return err
+				}
+				for _, k := range views {
+					if err := k.FactView(v); err != nil {
+						return err
+					}
+				}
+				s.stats.Rows[t] += int64(v.N)
+				return nil
+			}
 			for _, p := range s.plans[t] {
-				if err := r.stream(ctx, p, emit); err != nil {
+				var err error
+				if direct {
+					err = r.streamViews(ctx, p, emitView)
+				} else {
+					err = r.stream(ctx, p, emit)
+				}
+				if err != nil {
 					return nil, fmt.Errorf("read facts: %w", err)
 				}
 			}
@@ -405,7 +441,18 @@ type eventIDs struct {
 	sets []*factSet
 }
 
-func (e *eventIDs) add(set int, t Table, rec arrow.Record) error {
+func (e *eventIDs) addRecord(set int, t Table, rec arrow.Record) error {
+	if e.seen[t] == nil {
+		return nil
+	}
+	v, err := NewView(t, rec)
+	if err != nil {
+		return err
+	}
+	return e.add(set, t, v)
+}
+
+func (e *eventIDs) add(set int, t Table, v *View) error {
 	seen := e.seen[t]
 	if seen == nil {
 		return nil
@@ -414,12 +461,11 @@ func (e *eventIDs) add(set int, t Table, rec arrow.Record) error {
 	if t == KeyLifecycle {
 		col = KLEventID
 	}
-	ids := rec.Column(col).(*array.String)
-	for i := 0; i < ids.Len(); i++ {
-		if ids.IsNull(i) {
+	for i := 0; i < v.N; i++ {
+		id := v.Str(col, i)
+		if id == "" {
 			continue
 		}
-		id := ids.Value(i)
 		if prev, ok := seen[id]; ok {
 			if prev == set {
 				return failf(ErrDuplicate, "%s: event %s is in %s twice: the producer wrote it twice (a bug: each event is one row)",
@@ -444,7 +490,7 @@ func (r Reader) plan(src source, t Table) (p *plan, err error) {
 			return nil
 		})
 	} else {
-		err = withParquet(r.Mem, src.path, 0, func(fr *pqarrow.FileReader) error {
+		err = withParquet(r.Mem, src.path, 0, false, func(fr *pqarrow.FileReader) error {
 			return guard(src.path, func() error {
 				sc, err := fr.Schema()
 				if err != nil {
@@ -543,7 +589,7 @@ func (r Reader) stream(ctx context.Context, p *plan, emit func(arrow.Record) err
 	if p.rows == 0 {
 		return nil
 	}
-	return withParquet(r.Mem, p.src.path, r.BatchRows, func(fr *pqarrow.FileReader) error {
+	return withParquet(r.Mem, p.src.path, r.BatchRows, false, func(fr *pqarrow.FileReader) error {
 		var rr pqarrow.RecordReader
 		err := guard(p.src.path, func() (err error) {
 			rr, err = fr.GetRecordReader(ctx, nil, nil)
@@ -578,6 +624,112 @@ func (r Reader) stream(ctx context.Context, p *plan, emit func(arrow.Record) err
 			}
 		}
 	})
+}
+
+// streamViews is stream for sinks that take Views: each batch of the file
+// is shown as a View of its columns, the string columns read as Parquet
+// dictionaries shown in place (CSV files: Views of canonical records).
+// The View and the arrays under it are valid only during emit.
+func (r Reader) streamViews(ctx context.Context, p *plan, emit func(*View) error) error {
+	if p.src.csv {
+		return r.stream(ctx, p, func(rec arrow.Record) error {
+			v, err := NewView(p.table, rec)
+			if err != nil {
+				return err
+			}
+			return emit(v)
+		})
+	}
+	if p.rows == 0 {
+		return nil
+	}
+	return withParquet(r.Mem, p.src.path, r.BatchRows, true, func(fr *pqarrow.FileReader) error {
+		var rr pqarrow.RecordReader
+		err := guard(p.src.path, func() (err error) {
+			rr, err = fr.GetRecordReader(ctx, nil, nil)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		defer rr.Release()
+		var base int64
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var more bool
+			if err := guard(p.src.path, func() error { more = rr.Next(); return rr.Err() }); err != nil {
+				return err
+			}
+			if !more {
+				return nil
+			}
+			in := rr.RecordBatch() // rr's: valid until the next Next
+			v, held, err := p.view(r.Mem, in.Columns(), int(in.NumRows()), base)
+			if err != nil {
+				return err
+			}
+			base += in.NumRows()
+			err = emit(v)
+			for _, a := range held {
+				a.Release()
+			}
+			if err != nil {
+				return err
+			}
+		}
+	})
+}
+
+// view is canonical for streamViews: the View of n rows of the file's
+// columns. A string column read as a dictionary of strings is shown in
+// place; the others are converted as canonical converts them, into the
+// arrays held, which the caller releases after using the View.
+func (p *plan) view(mem memory.Allocator, in []arrow.Array, n int, base int64) (v *View, held []arrow.Array, err error) {
+	cols := Columns(p.table)
+	v = newView(p.table, n, len(cols))
+	held = make([]arrow.Array, 0, len(cols))
+	defer func() {
+		if err != nil {
+			for _, a := range held {
+				a.Release()
+			}
+			held = nil
+		}
+	}()
+	for c, col := range cols {
+		f := p.from[c]
+		if f >= 0 && col.Kind == Str {
+			if d, ok := in[f].(*array.Dictionary); ok && d.Len() == n {
+				if ds, ok := newDictStr(d); ok {
+					if v.dict == nil {
+						v.dict = make([]*dictStr, len(cols))
+					}
+					v.dict[c] = ds
+					continue
+				}
+			}
+		}
+		var a arrow.Array
+		if f >= 0 {
+			var row int
+			a, row, err = convert(mem, col.Kind, in[f])
+			if err != nil {
+				return nil, held, &ValueError{Path: p.src.path, Table: p.table, Column: col.Name, Row: base + int64(row) + 1, Err: err}
+			}
+		} else if a, err = p.partArray(mem, c, n); err != nil {
+			return nil, held, err
+		}
+		held = append(held, a)
+		if a.Len() != n {
+			return nil, held, fmt.Errorf("%s: corrupt Parquet file: column %s has %d rows in a batch of %d", p.src.path, col.Name, a.Len(), n)
+		}
+		if err = v.set(c, a); err != nil {
+			return nil, held, err
+		}
+	}
+	return v, held, nil
 }
 
 // canonical builds the canonical record of n rows from the file's columns
@@ -629,8 +781,11 @@ func (p *plan) partArray(mem memory.Allocator, c, n int) (arrow.Array, error) {
 }
 
 // withParquet opens a Parquet file for f. Errors of the Parquet library
-// name the file; f names its own.
-func withParquet(mem memory.Allocator, path string, batch int, f func(*pqarrow.FileReader) error) error {
+// name the file; f names its own. With dict, the top-level string and
+// binary columns are read as dictionaries (int32 indices), as Parquet
+// stores them: a page of few distinct values then costs its indices, not
+// a copy of every value.
+func withParquet(mem memory.Allocator, path string, batch int, dict bool, f func(*pqarrow.FileReader) error) error {
 	fh, err := os.Open(path)
 	if err != nil {
 		return err
@@ -642,7 +797,23 @@ func withParquet(mem memory.Allocator, path string, batch int, f func(*pqarrow.F
 		if err != nil {
 			return err
 		}
-		fr, err = pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: int64(batch)}, mem)
+		props := pqarrow.ArrowReadProperties{BatchSize: int64(batch)}
+		fr, err = pqarrow.NewFileReader(pf, props, mem)
+		if err != nil || !dict {
+			return err
+		}
+		md := pf.MetaData()
+		for _, sf := range fr.Manifest.Fields {
+			if sf.IsLeaf() && sf.Field != nil {
+				switch sf.Field.Type.ID() {
+				case arrow.STRING, arrow.BINARY:
+					if repetitive(md, sf.ColIndex) {
+						props.SetReadDict(sf.ColIndex, true)
+					}
+				}
+			}
+		}
+		fr, err = pqarrow.NewFileReader(pf, props, mem)
 		return err
 	})
 	if err != nil {
@@ -650,6 +821,31 @@ func withParquet(mem memory.Allocator, path string, batch int, f func(*pqarrow.F
 	}
 	return f(fr)
 }
+
+// repetitive reports whether leaf column col of a file repeats its values
+// enough to be read as a dictionary: fewer than dictBytesPerRow bytes a
+// row uncompressed (a dictionary-encoded page of few distinct values is
+// mostly small indices). A column of mostly distinct values is cheaper
+// read plain than inserted, value by value, into a dictionary builder.
+func repetitive(md *metadata.FileMetaData, col int) bool {
+	var size, rows int64
+	for g := 0; g < md.NumRowGroups(); g++ {
+		rg := md.RowGroup(g)
+		if col >= rg.NumColumns() {
+			return false
+		}
+		cc, err := rg.ColumnChunk(col)
+		if err != nil {
+			return false
+		}
+		size += cc.TotalUncompressedSize()
+		rows += cc.NumValues()
+	}
+	return size < rows*dictBytesPerRow
+}
+
+// dictBytesPerRow is repetitive's bound.
+const dictBytesPerRow = 16
 
 // guard runs a call into the Parquet library, naming path in its error
 // and turning a panic on a corrupt file into an error.

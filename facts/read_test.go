@@ -557,6 +557,11 @@ func TestReadErrors(t *testing.T) {
 					t.Errorf("error %q does not say %q", err, w)
 				}
 			}
+			// Sinks that take Views are read another way: the same error.
+			_, verr := facts.Read(context.Background(), mem, []string{dir}, facts.SinkOf(&viewDump{}))
+			if verr == nil || verr.Error() != err.Error() {
+				t.Errorf("with a view sink: error %v, want %v", verr, err)
+			}
 		})
 	}
 }
@@ -650,6 +655,10 @@ func TestReadMerge(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not say %q", err, w)
 				}
+			}
+			_, verr := facts.Read(context.Background(), mem, dirs, facts.SinkOf(&viewDump{}))
+			if verr == nil || verr.Error() != err.Error() {
+				t.Errorf("with a view sink: error %v, want %v", verr, err)
 			}
 		})
 	}

@@ -19,6 +19,7 @@ type View struct {
 	N     int // rows
 	Table Table
 	str   []*array.String
+	dict  []*dictStr // string columns read as Parquet dictionaries (nil: none)
 	i64   []*array.Int64
 	i32   []*array.Int32
 	date  []*array.Date32
@@ -57,22 +58,86 @@ func NewView(t Table, rec arrow.Record) (*View, error) {
 		if f.Name != col.Name || !arrow.TypeEqual(f.Type, col.Kind.ArrowType()) {
 			return nil, fmt.Errorf("%w: %s column %d is %s %s, want %s %s", ErrSchema, t, c, f.Name, f.Type, col.Name, col.Kind.ArrowType())
 		}
-		switch a := rec.Column(c).(type) {
-		case *array.String:
-			v.str[c] = a
-		case *array.Int64:
-			v.i64[c] = a
-		case *array.Int32:
-			v.i32[c] = a
-		case *array.Date32:
-			v.date[c] = a
-		case *array.Boolean:
-			v.bools[c] = a
-		default:
-			return nil, fmt.Errorf("%w: %s column %s has array type %T", ErrSchema, t, col.Name, a)
+		if err := v.set(c, rec.Column(c)); err != nil {
+			return nil, err
 		}
 	}
 	return v, nil
+}
+
+// set shows canonical array a as column c.
+func (v *View) set(c int, a arrow.Array) error {
+	switch a := a.(type) {
+	case *array.String:
+		v.str[c] = a
+	case *array.Int64:
+		v.i64[c] = a
+	case *array.Int32:
+		v.i32[c] = a
+	case *array.Date32:
+		v.date[c] = a
+	case *array.Boolean:
+		v.bools[c] = a
+	default:
+		return fmt.Errorf("%w: %s column %s has array type %T", ErrSchema, v.Table, Columns(v.Table)[c].Name, a)
+	}
+	return nil
+}
+
+// dictStr is a string column read as a dictionary: row i is
+// vals[codes[i]], or "" when null. Values alias the dictionary's memory.
+type dictStr struct {
+	d     *array.Dictionary
+	codes []int32
+	vals  []string
+}
+
+// newDictStr shows d (int32 indices into string or binary values) as a
+// string column, checking every index of a non-null row: ok is false for
+// any other dictionary, or an index out of range (a corrupt file).
+func newDictStr(d *array.Dictionary) (ds *dictStr, ok bool) {
+	idx, isInt32 := d.Indices().(*array.Int32)
+	if !isInt32 {
+		return nil, false
+	}
+	var vals []string
+	switch dv := d.Dictionary().(type) {
+	case *array.String:
+		vals = make([]string, dv.Len())
+		for j := range vals {
+			if dv.IsValid(j) {
+				vals[j] = dv.Value(j)
+			}
+		}
+	case *array.Binary:
+		vals = make([]string, dv.Len())
+		for j := range vals {
+			if dv.IsValid(j) {
+				vals[j] = dv.ValueString(j)
+			}
+		}
+	default:
+		return nil, false
+	}
+	codes := idx.Int32Values()
+	if len(codes) != d.Len() {
+		return nil, false
+	}
+	n := int32(len(vals))
+	if d.NullN() == 0 {
+		for _, k := range codes {
+			if k < 0 || k >= n {
+				return nil, false
+			}
+		}
+	} else {
+		for i, k := range codes {
+			if (k < 0 || k >= n) && d.IsValid(i) {
+				return nil, false
+			}
+		}
+	}
+	return &dictStr{d: d, codes: codes, vals: vals}, true
 }
 
 func newView(t Table, rows, n int) *View {
@@ -87,7 +152,15 @@ func (v *View) Str(c, i int) string {
 		i = int(v.sel[i])
 	}
 	a := v.str[c]
-	if a == nil || a.IsNull(i) {
+	if a == nil {
+		if v.dict != nil {
+			if d := v.dict[c]; d != nil && d.d.IsValid(i) {
+				return d.vals[d.codes[i]]
+			}
+		}
+		return ""
+	}
+	if a.IsNull(i) {
 		return ""
 	}
 	return a.Value(i)

@@ -38,7 +38,8 @@ type Builder struct {
 	recipients map[string]struct{}  // every recipient account of the input
 	strs       map[string]string    // interned strings
 	principals map[string]string    // IAM user / root principalId -> smallest ARN
-	issues     []issueRec           // every sts_issue row, replayed by Finish
+	issues     [][]issueRec         // every sts_issue row, replayed by Finish, in chunks of issueChunk
+	ids        []byte               // the event, shared event and request IDs of issues (see keepID)
 	rows       int64                // event records given to Add
 }
 

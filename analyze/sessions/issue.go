@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/keyaudit/keyaudit/facts"
 )
@@ -57,12 +58,16 @@ func (b *Builder) bufferIssue(v *facts.View, i int) {
 	b.state(key)
 	in := b.intern
 	str := func(c int) string { return in(v.Str(c, i)) }
-	b.issues = append(b.issues, issueRec{
+	if n := len(b.issues); n == 0 || len(b.issues[n-1]) == issueChunk {
+		b.issues = append(b.issues, make([]issueRec, 0, issueChunk))
+	}
+	last := &b.issues[len(b.issues)-1]
+	*last = append(*last, issueRec{
 		issued:          in(key),
 		time:            v.Int(facts.SIEventTime, i),
-		eventID:         strings.Clone(v.Str(facts.SIEventID, i)),
-		shared:          strings.Clone(v.Str(facts.SISharedEventID, i)),
-		requestID:       strings.Clone(v.Str(facts.SIRequestID, i)),
+		eventID:         b.keepID(v.Str(facts.SIEventID, i)),
+		shared:          b.keepID(v.Str(facts.SISharedEventID, i)),
+		requestID:       b.keepID(v.Str(facts.SIRequestID, i)),
 		eventName:       str(facts.SIEventName),
 		recipient:       str(facts.SIRecipient),
 		sourceIP:        str(facts.SISourceIP),
@@ -85,6 +90,33 @@ func (b *Builder) bufferIssue(v *facts.View, i int) {
 		provider:        str(facts.SIProvider),
 		webSubject:      str(facts.SIWebSubject),
 	})
+}
+
+// issueChunk is the number of sts_issue rows of one chunk of the buffer:
+// chunks are never regrown (no copy of the rows buffered so far), and the
+// rows stay where they are (keyState.issue points to its row).
+const issueChunk = 1024
+
+// idChunk is the size of the blocks keepID copies IDs into.
+const idChunk = 64 << 10
+
+// keepID returns a copy of s owned by the Builder, for the IDs of an
+// sts_issue row: one per event, so they are not interned, and copied
+// into shared blocks rather than allocated one by one. A block is only
+// ever appended to, so the strings it holds never change.
+func (b *Builder) keepID(s string) string {
+	if s == "" {
+		return ""
+	}
+	if len(s) > cap(b.ids)-len(b.ids) {
+		if len(s) > idChunk/4 {
+			return strings.Clone(s)
+		}
+		b.ids = make([]byte, 0, idChunk)
+	}
+	start := len(b.ids)
+	b.ids = append(b.ids, s...)
+	return unsafe.String(&b.ids[start], len(s))
 }
 
 // compareIssue orders the issuing records of one key: earliest first, then
@@ -143,23 +175,27 @@ func copyOf(r, kept *issueRec) bool {
 // would depend on their order; sorting first does not. The chosen records
 // stay where they were buffered (keyState.issue points into the buffer).
 func (b *Builder) replayIssues() {
-	rows := slices.Clip(b.issues)
-	b.issues = nil
-	idx := make([]int32, len(rows))
-	for i := range idx {
-		idx[i] = int32(i)
+	var n int
+	for _, c := range b.issues {
+		n += len(c)
 	}
-	slices.SortFunc(idx, func(x, y int32) int {
-		p, q := &rows[x], &rows[y]
+	rows := make([]*issueRec, 0, n)
+	for _, c := range b.issues {
+		for i := range c {
+			rows = append(rows, &c[i])
+		}
+	}
+	b.issues, b.ids = nil, nil
+	slices.SortFunc(rows, func(p, q *issueRec) int {
 		return cmp.Or(strings.Compare(p.issued, q.issued), compareIssue(p, q))
 	})
-	for start := 0; start < len(idx); {
-		kept := &rows[idx[start]]
+	for start := 0; start < len(rows); {
+		kept := rows[start]
 		st := b.keys[kept.issued]
 		st.issue = kept
 		end := start + 1
-		for ; end < len(idx) && rows[idx[end]].issued == kept.issued; end++ {
-			if !copyOf(&rows[idx[end]], kept) {
+		for ; end < len(rows) && rows[end].issued == kept.issued; end++ {
+			if !copyOf(rows[end], kept) {
 				st.conflict = true
 			}
 		}
