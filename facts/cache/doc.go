@@ -22,8 +22,8 @@
 // Options.Mem, every column a slice of it: no IPC decoding), the sorted
 // 64-bit fingerprints of the eventIDs it used, its ingest accounting
 // (Counts, errors as text, skipped reasons), and its Key: path, size,
-// modification time, the xxhash64 of its first and last 64 KiB (one pread
-// for a file of up to 128 KiB), and the options and producer that shape
+// modification time, the xxhash64 of its first and last 4 KiB (one pread
+// for a file of up to 8 KiB), and the options and producer that shape
 // facts. Head and facts have their own checksums; the format and
 // facts_version are in the header.
 //

@@ -50,13 +50,18 @@ type Key struct {
 }
 
 // keyBlock is the size of the head and tail blocks hashed into a Key.
-const keyBlock = 64 << 10
+// With the size and modification time it tells a changed file, and the
+// tail of a .json.gz file ends with the CRC-32 and length of all of its
+// content. 4 KiB: a warm run checks every input file, and 64 KiB blocks
+// read most CloudTrail files whole (0.24 of the 2.4 CPU s of a warm run on
+// 2,500 files).
+const keyBlock = 4 << 10
 
 // keyBufs holds the buffers fileKey reads into.
 var keyBufs = sync.Pool{New: func() any { b := make([]byte, 2*keyBlock); return &b }}
 
 // fileKey computes the Key of path now; options is copied into it. A
-// file of up to 2 × keyBlock bytes (most CloudTrail files) is read in one
+// file of up to 2 × keyBlock bytes is read in one
 // pread; a larger one in two, its first and last block.
 func fileKey(path, options string) (Key, error) {
 	f, err := os.Open(path)
