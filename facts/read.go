@@ -589,7 +589,23 @@ func (r Reader) stream(ctx context.Context, p *plan, emit func(arrow.Record) err
 	if p.rows == 0 {
 		return nil
 	}
-	return withParquet(r.Mem, p.src.path, r.BatchRows, false, func(fr *pqarrow.FileReader) error {
+	return r.batches(ctx, p, false, func(in arrow.Record, base int64) error {
+		out, err := p.canonical(r.Mem, in.Columns(), int(in.NumRows()), base)
+		if err != nil {
+			return err
+		}
+		err = emit(out)
+		out.Release()
+		return err
+	})
+}
+
+// batches reads the Parquet file of p in batches (its string columns as
+// dictionaries when dict) and calls fn with each batch and the index of
+// its first row in the file. The batch is the reader's: valid only during
+// fn.
+func (r Reader) batches(ctx context.Context, p *plan, dict bool, fn func(in arrow.Record, base int64) error) error {
+	return withParquet(r.Mem, p.src.path, r.BatchRows, dict, func(fr *pqarrow.FileReader) error {
 		var rr pqarrow.RecordReader
 		err := guard(p.src.path, func() (err error) {
 			rr, err = fr.GetRecordReader(ctx, nil, nil)
@@ -612,16 +628,10 @@ func (r Reader) stream(ctx context.Context, p *plan, emit func(arrow.Record) err
 				return nil
 			}
 			in := rr.RecordBatch()
-			out, err := p.canonical(r.Mem, in.Columns(), int(in.NumRows()), base)
-			if err != nil {
+			if err := fn(in, base); err != nil {
 				return err
 			}
 			base += in.NumRows()
-			err = emit(out)
-			out.Release()
-			if err != nil {
-				return err
-			}
 		}
 	})
 }
@@ -643,42 +653,16 @@ func (r Reader) streamViews(ctx context.Context, p *plan, emit func(*View) error
 	if p.rows == 0 {
 		return nil
 	}
-	return withParquet(r.Mem, p.src.path, r.BatchRows, true, func(fr *pqarrow.FileReader) error {
-		var rr pqarrow.RecordReader
-		err := guard(p.src.path, func() (err error) {
-			rr, err = fr.GetRecordReader(ctx, nil, nil)
-			return err
-		})
+	return r.batches(ctx, p, true, func(in arrow.Record, base int64) error {
+		v, held, err := p.view(r.Mem, in.Columns(), int(in.NumRows()), base)
 		if err != nil {
 			return err
 		}
-		defer rr.Release()
-		var base int64
-		for {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			var more bool
-			if err := guard(p.src.path, func() error { more = rr.Next(); return rr.Err() }); err != nil {
-				return err
-			}
-			if !more {
-				return nil
-			}
-			in := rr.RecordBatch() // rr's: valid until the next Next
-			v, held, err := p.view(r.Mem, in.Columns(), int(in.NumRows()), base)
-			if err != nil {
-				return err
-			}
-			base += in.NumRows()
-			err = emit(v)
-			for _, a := range held {
-				a.Release()
-			}
-			if err != nil {
-				return err
-			}
+		err = emit(v)
+		for _, a := range held {
+			a.Release()
 		}
+		return err
 	})
 }
 
