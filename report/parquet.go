@@ -104,6 +104,7 @@ var (
 type ParquetWriter struct {
 	fw       *file.Writer
 	mem      memory.Allocator
+	runs     *runPool // of the concatenated columns of runs
 	arrProps pqarrow.ArrowWriterProperties
 	proj     projection
 	limit    int64
@@ -229,7 +230,7 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts Options) (*Parquet
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	return &ParquetWriter{fw: fw, mem: mem, arrProps: arrProps, proj: proj, limit: limit, workers: workers}, nil
+	return &ParquetWriter{fw: fw, mem: mem, runs: newRunPool(mem), arrProps: arrProps, proj: proj, limit: limit, workers: workers}, nil
 }
 
 // Write encodes the rows of rec into the current row group, first closing
@@ -401,7 +402,7 @@ func (p *ParquetWriter) encodeColumn(ctx context.Context, recs []arrow.Record, c
 	for i, r := range recs {
 		parts[i] = r.Column(c)
 	}
-	col, err := array.Concatenate(parts, p.mem)
+	col, err := array.Concatenate(parts, p.runs)
 	if err != nil {
 		return def, err
 	}
@@ -452,6 +453,7 @@ func (p *ParquetWriter) Close() error {
 	if cerr := p.fw.Close(); err == nil {
 		err = cerr
 	}
+	p.runs.Close()
 	if err != nil {
 		return fmt.Errorf("close parquet: %w", err)
 	}
