@@ -696,13 +696,7 @@ func (p *plan) view(mem memory.Allocator, in []arrow.Array, n int, base int64) (
 			}
 		}
 		var a arrow.Array
-		if f >= 0 {
-			var row int
-			a, row, err = convert(mem, col.Kind, in[f])
-			if err != nil {
-				return nil, held, &ValueError{Path: p.src.path, Table: p.table, Column: col.Name, Row: base + int64(row) + 1, Err: err}
-			}
-		} else if a, err = p.partArray(mem, c, n); err != nil {
+		if a, err = p.column(mem, c, in, n, base); err != nil {
 			return nil, held, err
 		}
 		held = append(held, a)
@@ -726,22 +720,30 @@ func (p *plan) canonical(mem memory.Allocator, in []arrow.Array, n int, base int
 			a.Release()
 		}
 	}()
-	for c, col := range cols {
-		if f := p.from[c]; f >= 0 {
-			a, row, err := convert(mem, col.Kind, in[f])
-			if err != nil {
-				return nil, &ValueError{Path: p.src.path, Table: p.table, Column: col.Name, Row: base + int64(row) + 1, Err: err}
-			}
-			out = append(out, a)
-			continue
-		}
-		a, err := p.partArray(mem, c, n)
+	for c := range cols {
+		a, err := p.column(mem, c, in, n, base)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, a)
 	}
 	return array.NewRecord(Schema(p.table), out, int64(n)), nil
+}
+
+// column is canonical column c of n rows: the file's column converted to
+// the canonical type, or the folder value (partArray) of a column the
+// file does not have. The caller releases it.
+func (p *plan) column(mem memory.Allocator, c int, in []arrow.Array, n int, base int64) (arrow.Array, error) {
+	f := p.from[c]
+	if f < 0 {
+		return p.partArray(mem, c, n)
+	}
+	col := Columns(p.table)[c]
+	a, row, err := convert(mem, col.Kind, in[f])
+	if err != nil {
+		return nil, &ValueError{Path: p.src.path, Table: p.table, Column: col.Name, Row: base + int64(row) + 1, Err: err}
+	}
+	return a, nil
 }
 
 // partArray is n copies of the folder value of canonical column c.

@@ -14,7 +14,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/flight"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
@@ -103,7 +102,6 @@ var (
 // the footer is written by Close. The writer never closes it.
 type ParquetWriter struct {
 	fw       *file.Writer
-	mem      memory.Allocator
 	runs     *runPool // of the concatenated columns of runs
 	arrProps pqarrow.ArrowWriterProperties
 	proj     projection
@@ -230,7 +228,7 @@ func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts Options) (*Parquet
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	return &ParquetWriter{fw: fw, mem: mem, runs: newRunPool(mem), arrProps: arrProps, proj: proj, limit: limit, workers: workers}, nil
+	return &ParquetWriter{fw: fw, runs: newRunPool(mem), arrProps: arrProps, proj: proj, limit: limit, workers: workers}, nil
 }
 
 // Write encodes the rows of rec into the current row group, first closing

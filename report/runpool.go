@@ -11,8 +11,9 @@ import (
 // from the records of a run: each is released as soon as it is encoded,
 // and the next run's needs buffers of about the same sizes, so they are
 // kept and handed out again instead of being allocated (zeroed, then
-// collected) every time: with 800-row records, allocating them was about
-// 7% of an export's CPU time, GC included. A buffer handed out again is
+// collected) every time: with 800-row records, allocating them and the GC
+// they caused were about 7% of an export's CPU time, and keeping them cut
+// the export's wall time about 2% (docs/BENCH.md). A buffer handed out again is
 // zeroed, as a new one is. Sizes from poolMin are rounded up to a power
 // of two and kept, at most poolMaxHeld bytes in all; smaller ones go to
 // mem. Close returns what is kept to mem. Safe for concurrent use.

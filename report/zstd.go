@@ -8,9 +8,9 @@ import (
 // leanZstd is Arrow's ZSTD codec with encoders kept for the life of the
 // process instead of in a sync.Pool, which the garbage collector empties:
 // every collection made the next pages build new encoders (a few MB of
-// tables and history each). Its window is 1 MiB, which covers a whole data
-// page (the Parquet writer's page size limit), so the frames are the same
-// standard ZSTD frames any reader decodes. Decoding is Arrow's own.
+// tables and history each). Its window is 1 MiB, four times the data page
+// size (dataPageBytes); the frames are standard ZSTD frames any reader
+// decodes. Decoding is Arrow's own.
 type leanZstd struct {
 	compress.Codec
 	encoders chan *zstd.Encoder

@@ -198,9 +198,9 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 		return nil
 	}
 	// In walk order, a file's exclusions are known once every earlier
-	// file has had phase 1; they go into seen as they are met.
-	// Sized from the index, whose records hold the fingerprints of most
-	// files of a periodic run: a warm run's set never grows.
+	// file has had phase 1; its fingerprints go into seen as it is met.
+	// seen is sized from the index, whose records hold the fingerprints of
+	// most files of a periodic run, so a warm run's set never grows.
 	var known int
 	for _, f := range files {
 		if m := idx[f.path]; m != nil {
@@ -231,7 +231,7 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 			fr.Close()
 		}
 	}()
-	err := pipeline(ctx, opts, workers, files, phase1, phase2, exclude, func() { seen = nil }, func(i int, f *file) error {
+	err := pipeline(ctx, opts, workers, files, phase1, phase2, exclude, func() { seen = nil }, func(f *file) error {
 		if f.set == nil {
 			set := &facts.Set{}
 			err := readEntry(opts.Mem, edir, f.meta.loc, set)
@@ -399,7 +399,7 @@ const (
 // the sets of the files not delivered are released.
 func pipeline(ctx context.Context, opts ingest.Options, n int, files []*file,
 	phase1, phase2 func(*ingest.FileReader, *file) error, exclude func(*file) bool, excludeDone func(),
-	deliver func(int, *file) error) error {
+	deliver func(*file) error) error {
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -549,7 +549,7 @@ func pipeline(ctx context.Context, opts ingest.Options, n int, files []*file,
 			break
 		}
 		f := files[delivered]
-		err := deliver(delivered, f)
+		err := deliver(f)
 		switch f.slot {
 		case parseSlot:
 			<-slots
