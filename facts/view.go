@@ -39,7 +39,10 @@ type View struct {
 
 // NewView checks that rec has the canonical schema of table t (names and
 // types, in order) and returns a view of it. The reader converts what
-// engines write to that schema, so consumers only ever see it.
+// engines write to that schema, so consumers only ever see it; the one
+// other type a string column may have is a dictionary of int32 indices
+// over utf8 values (as the fact cache's snapshots hold them), shown as
+// the strings it stands for.
 func NewView(t Table, rec arrow.Record) (*View, error) {
 	if t < 0 || t >= NumTables {
 		return nil, fmt.Errorf("%w: no table %d", ErrSchema, int(t))
@@ -55,6 +58,21 @@ func NewView(t Table, rec arrow.Record) (*View, error) {
 	v := newView(t, int(rec.NumRows()), n)
 	for c, col := range cols {
 		f := rec.Schema().Field(c)
+		if f.Name == col.Name && col.Kind == Str && arrow.TypeEqual(f.Type, dictStrType) {
+			d, ok := rec.Column(c).(*array.Dictionary)
+			ds, ok2 := (*dictStr)(nil), false
+			if ok {
+				ds, ok2 = newDictStr(d)
+			}
+			if !ok2 {
+				return nil, fmt.Errorf("%w: %s column %s: a dictionary with codes out of range", ErrSchema, t, col.Name)
+			}
+			if v.dict == nil {
+				v.dict = make([]*dictStr, n)
+			}
+			v.dict[c] = ds
+			continue
+		}
 		if f.Name != col.Name || !arrow.TypeEqual(f.Type, col.Kind.ArrowType()) {
 			return nil, fmt.Errorf("%w: %s column %d is %s %s, want %s %s", ErrSchema, t, c, f.Name, f.Type, col.Name, col.Kind.ArrowType())
 		}
@@ -83,6 +101,9 @@ func (v *View) set(c int, a arrow.Array) error {
 	}
 	return nil
 }
+
+// dictStrType is the dictionary type NewView takes for a string column.
+var dictStrType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
 
 // dictStr is a string column read as a dictionary: row i is
 // vals[codes[i]], or "" when null. Values alias the dictionary's memory.

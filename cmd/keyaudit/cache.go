@@ -67,6 +67,9 @@ func newCacheInfoCmd(e *env) *cobra.Command {
 			}
 			fmt.Fprintln(w)
 			fmt.Fprintf(w, "bytes:        %d (inputs: %d)\n", info.Bytes, info.InputBytes)
+			if info.Snapshots > 0 {
+				fmt.Fprintf(w, "snapshots:    %d (%d bytes: the folded facts of a run's files, for the next run over the same paths)\n", info.Snapshots, info.SnapBytes)
+			}
 			if !info.Oldest.IsZero() {
 				fmt.Fprintf(w, "oldest input: %s\n", info.Oldest.Format(time.RFC3339))
 				fmt.Fprintf(w, "newest input: %s\n", info.Newest.Format(time.RFC3339))

@@ -154,6 +154,8 @@ type Info struct {
 	Oldest     time.Time              // oldest modification time of an input file (zero: none)
 	Newest     time.Time              // newest one
 	InputBytes int64                  // size of the input files
+	Snapshots  int                    // snapshots (the folded facts of one run's files)
+	SnapBytes  int64                  // their bytes
 }
 
 // ReadInfo reads every entry's head in dir (a keyaudit cache).
@@ -164,6 +166,11 @@ func ReadInfo(dir string) (*Info, error) {
 	info := &Info{}
 	err := eachFile(dir, func(path string, fi fs.FileInfo) {
 		info.Bytes += fi.Size()
+		if filepath.Ext(path) == snapExt && !strings.HasPrefix(filepath.Base(path), tempPrefix) {
+			info.Snapshots++
+			info.SnapBytes += fi.Size()
+			return
+		}
 		if filepath.Ext(path) != entryExt {
 			return
 		}
@@ -218,7 +225,8 @@ func eachFile(dir string, fn func(path string, fi fs.FileInfo)) error {
 
 // Prune removes from the cache in dir the entries of files that a run
 // over paths would not read (deleted, renamed or no longer given), those
-// that do not read back whole, and leftover temporary files. It returns
+// that do not read back whole, the snapshots holding any such file, and
+// leftover temporary files. It returns
 // the number of files removed.
 func Prune(ctx context.Context, dir string, paths []string) (int, error) {
 	if err := check(dir); err != nil {
@@ -248,6 +256,29 @@ func Prune(ctx context.Context, dir string, paths []string) (int, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		err = nil
 	}
+	// A snapshot is dropped with any of its members (the next run over
+	// its paths writes a new one).
+	serr := eachFile(filepath.Join(dir, snapDir), func(path string, fi fs.FileInfo) {
+		drop := strings.HasPrefix(filepath.Base(path), tempPrefix)
+		if !drop {
+			s, err := openSnapshot(path)
+			drop = err != nil
+			if err == nil {
+				drop = slices.ContainsFunc(s.m.Members, func(k Key) bool { return !keep[k.Path] })
+				s.Close()
+			}
+		}
+		if drop {
+			if err := os.Remove(path); err != nil {
+				errs = append(errs, err)
+				return
+			}
+			n++
+		}
+	})
+	if serr != nil && !errors.Is(serr, fs.ErrNotExist) {
+		errs = append(errs, serr)
+	}
 	if n > 0 {
 		// The next run rebuilds the index from the entries that are left.
 		if rerr := os.Remove(filepath.Join(dir, indexName)); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
@@ -267,8 +298,10 @@ func Clean(dir string) error {
 		}
 		return err
 	}
-	if err := os.RemoveAll(filepath.Join(dir, entriesDir)); err != nil {
-		return fmt.Errorf("clean cache %s: %w", dir, err)
+	for _, sub := range []string{entriesDir, snapDir} {
+		if err := os.RemoveAll(filepath.Join(dir, sub)); err != nil {
+			return fmt.Errorf("clean cache %s: %w", dir, err)
+		}
 	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {

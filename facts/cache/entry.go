@@ -134,11 +134,8 @@ func (m *meta) result() *ingest.Result {
 }
 
 func metaOf(k Key, res *ingest.Result, ids []uint64, set *facts.Set) *meta {
-	m := &meta{Key: k, Stats: res.Stats, Skipped: res.Skipped, ids: ids}
-	for _, e := range res.Errors {
-		m.Errors = append(m.Errors, storedError{File: e.File, Line: e.Line, Record: e.Record,
-			Column: e.Column, Msg: e.Err.Error(), Unlisted: e.Unlisted})
-	}
+	m := resultMeta(res)
+	m.Key, m.ids = k, ids
 	for t := range m.Rows {
 		m.Rows[t] = set.Rows(facts.Table(t))
 	}
@@ -180,7 +177,7 @@ func encode(m *meta, set *facts.Set) ([]byte, loc, error) {
 	lenAt := len(b)
 	b = le.AppendUint64(b, 0)
 	l.BodyOff = int64(len(b))
-	if b, err = appendBody(b, set); err != nil {
+	if b, err = appendBody(b, set, nil); err != nil {
 		return nil, loc{}, err
 	}
 	l.BodyLen = int64(len(b)) - l.BodyOff

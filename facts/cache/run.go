@@ -25,6 +25,10 @@ type Stats struct {
 	// occur in a file earlier in the walk (the first copy wins, as in a
 	// run without the cache).
 	Involved int
+	// Snapshot is true when the run delivered the snapshot of its paths
+	// (snapshot.go) instead of its members' entries; SnapshotWritten when
+	// it wrote one.
+	Snapshot, SnapshotWritten bool
 	// Problems lists, once each, the entries that were corrupt, foreign or
 	// of another version (they were rebuilt) and the entries that could
 	// not be written. None of them changes the results.
@@ -103,10 +107,6 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 		st.Problems = append(st.Problems, fmt.Sprintf(format, args...))
 		mu.Unlock()
 	}
-	idx, ierr := readIndex(c.dir)
-	if ierr != nil {
-		problem("cache index %s: %v: rebuilt", indexName, ierr)
-	}
 	edir := filepath.Join(c.dir, entriesDir)
 
 	// store writes the entry of a file read alone and returns its meta
@@ -138,12 +138,40 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 		return m
 	}
 
+	// The snapshot of these paths, when every file it holds is unchanged
+	// and no other file shares an eventID with it, stands for its members.
+	sname := snapshotName(okey, paths)
+	spath := filepath.Join(c.dir, snapDir, sname)
+	snapable := snapshotable(files, opts)
+	if snapable {
+		s, err := openSnapshot(spath)
+		switch {
+		case err == nil:
+			res, used, err := useSnapshot(ctx, runEnv{c: c, opts: opts, okey: okey, workers: workers, edir: edir,
+				st: &st, mu: &mu, problem: problem, store: store, sinks: sinks, sname: sname, paths: paths}, s, files, walk)
+			s.Close()
+			if used || err != nil {
+				return res, st, err
+			}
+			for i, f := range files {
+				files[i] = &file{path: f.path, hashed: f.hashed}
+			}
+		case errors.Is(err, os.ErrNotExist):
+		default:
+			problem("cache snapshot %s: %v: rebuilt", sname, err)
+			os.Remove(spath)
+		}
+	}
+	idx, ierr := readIndex(c.dir)
+	if ierr != nil {
+		problem("cache index %s: %v: rebuilt", indexName, ierr)
+	}
+
 	// Which files the cache serves: those whose index record or entry
 	// head is for the file's key now. Cheap (a stat and two block reads
 	// per file), so done for every file first: the pipeline then knows
 	// which files it must parse.
 	classify := func(f *file) {
-		f.hashed = opts.HashFiles != nil && opts.HashFiles(f.path)
 		k, kerr := fileKey(f.path, okey)
 		if kerr != nil || f.hashed {
 			return
@@ -223,6 +251,22 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 		return false
 	}
 
+	// A new snapshot folds the facts of every file with an entry as they
+	// are delivered.
+	var sb *snapBuilder
+	if snapable {
+		var err error
+		if sb, err = newSnapBuilder(opts.Mem, c.dir, sname, okey, paths); err != nil {
+			problem("cache snapshot %s not written: %v", sname, err)
+			sb = nil
+		}
+	}
+	defer func() {
+		if sb != nil {
+			sb.abort()
+		}
+	}()
+
 	// Deliver, in walk order, as the files are ready.
 	parts := []*ingest.Result{walk}
 	var fr *ingest.FileReader // for entries that went bad since phase 1
@@ -280,7 +324,13 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 			}
 			f.set = set
 		}
-		err := f.set.Replay(sinks...)
+		var err error
+		if sb != nil && f.meta != nil {
+			err = f.set.Replay(append(sinks[:len(sinks):len(sinks)], sb)...)
+			sb.add(f.res, f.ids, f.key)
+		} else {
+			err = f.set.Replay(sinks...)
+		}
 		f.set.Release()
 		f.set = nil
 		if err != nil {
@@ -308,6 +358,14 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 	}
 	if err := updateIndex(c.dir, idx, ierr != nil, files); err != nil {
 		problem("%v", err)
+	}
+	if sb != nil {
+		if err := sb.finish(); err != nil {
+			problem("cache snapshot %s not written: %v", sname, err)
+		} else {
+			st.SnapshotWritten = true
+		}
+		sb = nil
 	}
 	return ingest.Merge(parts...), st, nil
 }
