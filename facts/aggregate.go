@@ -385,13 +385,26 @@ func lifecycleRows(rows [][klN]val) [][]val {
 	return out
 }
 
-func (a *Aggregator) emitKeyUse() error {
-	keys := make([]kuKey, 0, len(a.keyUse))
-	for k := range a.keyUse {
-		keys = append(keys, k)
+// kuGroup and suGroup are a usage map's entries, gathered to be emitted
+// (looking each key up again would hash it twice).
+type (
+	kuGroup struct {
+		k kuKey
+		t *tally
 	}
-	return emitChunks(a, KeyUse, keys, compareKU, func(k kuKey, out []val) []val {
-		t := a.keyUse[k]
+	suGroup struct {
+		k suKey
+		t *tally
+	}
+)
+
+func (a *Aggregator) emitKeyUse() error {
+	groups := make([]kuGroup, 0, len(a.keyUse))
+	for k, t := range a.keyUse {
+		groups = append(groups, kuGroup{k, t})
+	}
+	return emitChunks(a, KeyUse, groups, func(x, y kuGroup) int { return compareKU(x.k, y.k) }, func(g kuGroup, out []val) []val {
+		k, t := &g.k, g.t
 		return append(out,
 			strVal(k.key), strVal(k.typ), strVal(k.arn), strVal(k.user), strVal(k.acct), strVal(k.recip),
 			val{n: int64(k.day), ok: true}, strVal(k.source), strVal(k.region), strVal(k.ip), strVal(k.agent),
@@ -400,12 +413,12 @@ func (a *Aggregator) emitKeyUse() error {
 }
 
 func (a *Aggregator) emitSessionUse() error {
-	keys := make([]suKey, 0, len(a.sessionUse))
-	for k := range a.sessionUse {
-		keys = append(keys, k)
+	groups := make([]suGroup, 0, len(a.sessionUse))
+	for k, t := range a.sessionUse {
+		groups = append(groups, suGroup{k, t})
 	}
-	return emitChunks(a, SessionUse, keys, compareSU, func(k suKey, out []val) []val {
-		t := a.sessionUse[k]
+	return emitChunks(a, SessionUse, groups, func(x, y suGroup) int { return compareSU(x.k, y.k) }, func(g suGroup, out []val) []val {
+		k, t := &g.k, g.t
 		console := val{ok: true}
 		if k.console {
 			console.n = 1
@@ -420,8 +433,8 @@ func (a *Aggregator) emitSessionUse() error {
 
 // emitChunks emits the groups of a usage map, BatchRows at a time, so
 // that only one batch of rows is ever materialised. Sorted output sorts
-// the keys by their rows (the grain comes first, and is unique per map).
-func emitChunks[K comparable](a *Aggregator, t Table, keys []K, compare func(x, y K) int, row func(K, []val) []val) error {
+// the groups by their rows (the grain comes first, and is unique per map).
+func emitChunks[K any](a *Aggregator, t Table, keys []K, compare func(x, y K) int, row func(K, []val) []val) error {
 	if a.opts.Sorted {
 		slices.SortFunc(keys, compare)
 	}
