@@ -33,14 +33,18 @@ import (
 //
 //	magic "KAFSNAPS", u32 formatVersion, u32 facts.Version
 //	chunks: each the facts of some records (body.go), 8-aligned
-//	trailer: JSON of snapMeta, padded with spaces to 8, u64 nIDs, nIDs × u64
+//	ids: the sorted union of the members' fingerprints (u64 each)
+//	member ids: each member's sorted fingerprints, in member order
+//	trailer: JSON of snapMeta, padded with spaces to 8
 //	footer: u64 trailer offset, u64 JSON length, u64 xxhash64 of the
 //	  trailer, magic "KAFSNAPS"
 //
-// Each chunk has its own checksum, in the trailer. A run checks the footer
-// and trailer when it plans, and every chunk before it delivers any, so a
-// bad snapshot is reported, removed and not used (the run goes on from the
-// entries), never half-delivered.
+// Every chunk and both fingerprint regions have their own checksum, in
+// the trailer; the fingerprints are read only when a run has other files
+// to check against them. A run checks the footer and trailer when it
+// plans, and every chunk (and the fingerprints it reads) before it
+// delivers any, so a bad snapshot is reported, removed and not used (the
+// run goes on from the entries), never half-delivered.
 const (
 	snapMagic   = "KAFSNAPS"
 	snapDir     = "snapshots"
@@ -58,6 +62,9 @@ type snapMeta struct {
 	Members []Key    `json:"members"` // in walk order
 	Result  *meta    `json:"result"`  // the members' merged Result (no Key); Rows: the folded rows
 	Chunks  []chunk  `json:"chunks"`
+	IDs     chunk    `json:"ids"`        // the union of the members' fingerprints
+	ByFile  chunk    `json:"member_ids"` // each member's, NIDs[i] of them
+	NIDs    []int    `json:"member_nids"`
 }
 
 type chunk struct {
@@ -77,7 +84,7 @@ type snapshot struct {
 	f    *os.File
 	path string
 	m    snapMeta
-	ids  []uint64
+	ids  []uint64 // the IDs region, once read (has)
 }
 
 func (s *snapshot) Close() error { return s.f.Close() }
@@ -91,10 +98,55 @@ func (s *snapshot) rows() int64 {
 	return n
 }
 
-// has reports whether fingerprint h is among the members'.
+// has reports whether fingerprint h is among the members'; loadIDs first.
 func (s *snapshot) has(h uint64) bool {
 	_, ok := slices.BinarySearch(s.ids, h)
 	return ok
+}
+
+// loadIDs reads the union of the members' fingerprints.
+func (s *snapshot) loadIDs() error {
+	if s.ids != nil {
+		return nil
+	}
+	ids, err := s.readIDs(s.m.IDs)
+	s.ids = ids
+	return err
+}
+
+// memberIDs reads each member's fingerprints.
+func (s *snapshot) memberIDs() ([][]uint64, error) {
+	all, err := s.readIDs(s.m.ByFile)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]uint64, len(s.m.NIDs))
+	for i, n := range s.m.NIDs {
+		if n < 0 || n > len(all) {
+			return nil, errCorrupt
+		}
+		out[i], all = all[:n:n], all[n:]
+	}
+	if len(all) != 0 {
+		return nil, errCorrupt
+	}
+	return out, nil
+}
+
+func (s *snapshot) readIDs(c chunk) ([]uint64, error) {
+	b := make([]byte, c.Len)
+	if _, err := s.f.ReadAt(b, c.Off); err != nil && !errors.Is(err, io.EOF) {
+		return nil, errCorrupt
+	}
+	if xxhash.Sum64(b) != c.Sum {
+		return nil, errCorrupt
+	}
+	ids := make([]uint64, c.Len/8)
+	le := binary.LittleEndian
+	for i := range ids {
+		ids[i] = le.Uint64(b[8*i:])
+	}
+	return ids, nil
 }
 
 // openSnapshot opens the snapshot at path and checks its header, footer
@@ -139,11 +191,11 @@ func readSnapshot(f *os.File) (*snapshot, error) {
 		return nil, errCorrupt
 	}
 	off, jlen := int64(le.Uint64(foot[0:])), int64(le.Uint64(foot[8:]))
-	if off < 16 || off%8 != 0 || jlen < 0 || off+jlen+8 > size-snapFooter {
+	if off < 16 || off%8 != 0 || jlen < 0 || off+jlen > size-snapFooter {
 		return nil, errCorrupt
 	}
 	tr := make([]byte, size-snapFooter-off)
-	if _, err := f.ReadAt(tr, off); err != nil {
+	if _, err := f.ReadAt(tr, off); err != nil || pad8(int(jlen)) != len(tr) {
 		return nil, errCorrupt
 	}
 	if xxhash.Sum64(tr) != le.Uint64(foot[16:]) {
@@ -153,26 +205,19 @@ func readSnapshot(f *os.File) (*snapshot, error) {
 	if err := json.Unmarshal(tr[:jlen], &s.m); err != nil || s.m.Result == nil {
 		return nil, errCorrupt
 	}
-	p := pad8(int(jlen))
-	if p+8 > len(tr) {
-		return nil, errCorrupt
-	}
-	nids := int64(le.Uint64(tr[p:]))
-	if nids < 0 || int64(p)+8+8*nids != int64(len(tr)) {
-		return nil, errCorrupt
-	}
-	s.ids = make([]uint64, nids)
-	for i := range s.ids {
-		s.ids[i] = le.Uint64(tr[p+8+8*i:])
-	}
+	// The parts tile the file between header and trailer, in order.
 	end := int64(16)
-	for _, c := range s.m.Chunks {
+	var total int
+	for _, n := range s.m.NIDs {
+		total += n
+	}
+	for _, c := range append(slices.Clone(s.m.Chunks), s.m.IDs, s.m.ByFile) {
 		if c.Off != end || c.Len < 0 || c.Len%8 != 0 || c.Off+c.Len > off {
 			return nil, errCorrupt
 		}
 		end += c.Len
 	}
-	if end != off {
+	if end != off || len(s.m.NIDs) != len(s.m.Members) || int64(total)*8 != s.m.ByFile.Len {
 		return nil, errCorrupt
 	}
 	return s, nil
@@ -299,25 +344,47 @@ func (w *snapWriter) flushBuf() {
 	w.buf = w.buf[:0]
 }
 
-// finish writes the trailer (m's Options, Paths, Members and Result, whose
-// Rows are the rows written; ids sorted) and renames the snapshot into
+// finish writes the fingerprints (ids, sorted; each member's, sorted, in
+// m.Members' order) and the trailer (m's Options, Paths, Members and
+// Result, whose Rows are the rows written) and renames the snapshot into
 // place, or removes it on an error.
-func (w *snapWriter) finish(ids []uint64) error {
+func (w *snapWriter) finish(ids []uint64, byFile [][]uint64) error {
 	w.endChunk()
+	le := binary.LittleEndian
+	region := func(parts ...[]uint64) chunk {
+		c := chunk{Off: w.off}
+		d := xxhash.New()
+		for _, p := range parts {
+			for _, h := range p {
+				w.buf = le.AppendUint64(w.buf, h)
+				if len(w.buf) >= 1<<20 {
+					d.Write(w.buf)
+					c.Len += int64(len(w.buf))
+					w.flushBuf()
+				}
+			}
+		}
+		d.Write(w.buf)
+		c.Len += int64(len(w.buf))
+		w.flushBuf()
+		c.Sum = d.Sum64()
+		return c
+	}
+	w.m.IDs = region(ids)
+	w.m.ByFile = region(byFile...)
+	w.m.NIDs = make([]int, len(byFile))
+	for i, p := range byFile {
+		w.m.NIDs[i] = len(p)
+	}
 	if w.err == nil {
 		js, err := json.Marshal(&w.m)
 		if err != nil {
 			w.err = err
 		} else {
-			le := binary.LittleEndian
 			toff := w.off
 			b := append(w.buf[:0], js...)
 			for len(b)%8 != 0 {
 				b = append(b, ' ')
-			}
-			b = le.AppendUint64(b, uint64(len(ids)))
-			for _, h := range ids {
-				b = le.AppendUint64(b, h)
 			}
 			sum := xxhash.Sum64(b)
 			b = le.AppendUint64(le.AppendUint64(le.AppendUint64(b, uint64(toff)), uint64(len(js))), sum)
@@ -367,7 +434,7 @@ type snapBuilder struct {
 	agg     *facts.Aggregator
 	members []Key
 	parts   []*ingest.Result
-	ids     [][]uint64
+	ids     [][]uint64 // each member's fingerprints
 	err     error
 }
 
@@ -387,12 +454,20 @@ func (b *snapBuilder) Facts(t facts.Table, rec arrow.Record) error {
 	return nil
 }
 
-// add records members (one file, or a snapshot's), whose facts the
-// builder has been given, with their Result and fingerprints.
-func (b *snapBuilder) add(res *ingest.Result, ids []uint64, members ...Key) {
-	b.members = append(b.members, members...)
+// add records member k, whose facts the builder has been given, with its
+// Result and fingerprints.
+func (b *snapBuilder) add(res *ingest.Result, ids []uint64, k Key) {
+	b.members = append(b.members, k)
 	b.parts = append(b.parts, res)
 	b.ids = append(b.ids, ids)
+}
+
+// addSnapshot records the members of snapshot s, whose facts the builder
+// has been given: their merged Result and each one's fingerprints.
+func (b *snapBuilder) addSnapshot(res *ingest.Result, s *snapshot, byFile [][]uint64) {
+	b.members = append(b.members, s.m.Members...)
+	b.parts = append(b.parts, res)
+	b.ids = append(b.ids, byFile...)
 }
 
 // finish writes the snapshot, or removes it on an error.
@@ -421,7 +496,7 @@ func (b *snapBuilder) finish() error {
 	b.w.m.Result = resultMeta(ingest.Merge(b.parts...))
 	b.w.m.Result.Rows = rows
 	b.w.m.Members = b.members
-	return b.w.finish(ids)
+	return b.w.finish(ids, b.ids)
 }
 
 // abort removes the unfinished snapshot.

@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -185,15 +186,64 @@ func useSnapshot(ctx context.Context, e runEnv, s *snapshot, files []*file, walk
 	if noStore {
 		return nil, false, nil
 	}
+	// eventIDs met twice count once, for the first copy in walk order. A
+	// file's copies of what an earlier one holds are excluded (it is read
+	// again without them); one that comes before the member holding its
+	// copy would take the event from that member: not for a snapshot.
+	if len(others) > 0 {
+		if err := s.loadIDs(); err != nil {
+			e.problem("cache snapshot %s: fingerprints: %v: rebuilt", e.sname, err)
+			os.Remove(s.path)
+			return nil, false, nil
+		}
+	}
 	var n int
 	for _, f := range others {
 		n += len(f.ids)
 	}
 	seen := newFPSet(n)
+	first := map[uint64]int{} // a member's fingerprint: where the first other file holding it is
+	pos := make(map[string]int, len(files))
+	for i, f := range files {
+		pos[f.path] = i
+	}
 	for _, f := range others {
 		for _, h := range f.ids {
-			if s.has(h) || !seen.add(h) {
-				return nil, false, nil // an eventID in two files
+			switch {
+			case s.has(h):
+				if _, ok := first[h]; !ok {
+					first[h] = pos[f.path]
+				}
+				f.excl = append(f.excl, h)
+			case !seen.add(h):
+				f.excl = append(f.excl, h)
+			}
+		}
+	}
+	var byFile [][]uint64 // the members' fingerprints, when read
+	if len(first) > 0 {
+		var err error
+		if byFile, err = s.memberIDs(); err != nil {
+			e.problem("cache snapshot %s: fingerprints: %v: rebuilt", e.sname, err)
+			os.Remove(s.path)
+			return nil, false, nil
+		}
+		// The copy of a member is the first in walk order among members
+		// (the others had it excluded when the snapshot was made).
+		winner := make(map[uint64]int, len(first))
+		for i, ids := range byFile {
+			at := pos[s.m.Members[i].Path]
+			for _, h := range ids {
+				if _, ok := first[h]; ok {
+					if w, seen := winner[h]; !seen || at < w {
+						winner[h] = at
+					}
+				}
+			}
+		}
+		for h, p := range first {
+			if w, ok := winner[h]; !ok || p < w {
+				return nil, false, nil // a new file takes an event from a member
 			}
 		}
 	}
@@ -231,7 +281,13 @@ func useSnapshot(ctx context.Context, e runEnv, s *snapshot, files []*file, walk
 	}
 	sres := s.m.Result.result()
 	if sb != nil {
-		sb.add(sres, s.ids, s.m.Members...)
+		if byFile == nil {
+			if byFile, err = s.memberIDs(); err != nil {
+				// Read and checked whole before: changed under the run.
+				return nil, true, fmt.Errorf("cache snapshot %s: fingerprints: %w", e.sname, err)
+			}
+		}
+		sb.addSnapshot(sres, s, byFile)
 	}
 	cached := func(r *ingest.Result) {
 		for k, cnt := range r.Stats {
@@ -258,6 +314,26 @@ func useSnapshot(ctx context.Context, e runEnv, s *snapshot, files []*file, walk
 	for _, f := range others {
 		if err := ctx.Err(); err != nil {
 			return nil, true, err
+		}
+		if len(f.excl) > 0 {
+			// Read again without the events of earlier files.
+			if f.set != nil {
+				f.set.Release()
+				f.set = nil
+			}
+			if fr == nil {
+				if fr, err = ingest.NewFileReader(ropts); err != nil {
+					return nil, true, err
+				}
+			}
+			set := &facts.Set{}
+			res, _, rerr := readFile(ctx, fr, e.opts, f.path, f.excl, set)
+			if rerr != nil {
+				set.Release()
+				return nil, true, rerr
+			}
+			f.res, f.set, f.hit = res, set, false
+			e.st.Involved++
 		}
 		if f.set == nil {
 			set := &facts.Set{}

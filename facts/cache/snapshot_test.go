@@ -126,6 +126,23 @@ func TestSnapshot(t *testing.T) {
 	if !st.Snapshot || st.Parsed != 0 {
 		t.Errorf("overlapping new file, again: %+v", st)
 	}
+	// A new file holding copies of a member's events, later in the walk:
+	// its copies are dropped, the snapshot stands.
+	late := filepath.Join(in, "zzz-copy.json.gz")
+	b, err = os.ReadFile(files[7])
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(late, b, 0o644)
+	st = run("late overlapping file", 2)
+	if !st.Snapshot || st.Involved != 1 || st.Parsed != 1 {
+		t.Errorf("late overlapping file: %+v", st)
+	}
+	st = run("late overlapping file, again", 2)
+	if !st.Snapshot || st.Involved != 1 || st.Parsed != 0 {
+		t.Errorf("late overlapping file, again: %+v", st)
+	}
+	os.Remove(late)
 	// A member changed: the entries again.
 	os.Remove(dup)
 	st = run("member deleted", 2)
