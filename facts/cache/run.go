@@ -256,7 +256,7 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 	var sb *snapBuilder
 	if snapable {
 		var err error
-		if sb, err = newSnapBuilder(opts.Mem, c.dir, sname, okey, paths); err != nil {
+		if sb, err = newSnapBuilder(opts.Mem, c.dir, sname, okey, paths, sinks); err != nil {
 			problem("cache snapshot %s not written: %v", sname, err)
 			sb = nil
 		}
@@ -326,7 +326,7 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 		}
 		var err error
 		if sb != nil && f.meta != nil {
-			err = f.set.Replay(append(sinks[:len(sinks):len(sinks)], sb)...)
+			err = f.set.Replay(sb) // folded, to the sinks too
 			sb.add(f.res, f.ids, f.key)
 		} else {
 			err = f.set.Replay(sinks...)
@@ -360,12 +360,16 @@ func Run(ctx context.Context, paths []string, opts ingest.Options, c *Cache, sin
 		problem("%v", err)
 	}
 	if sb != nil {
-		if err := sb.finish(); err != nil {
-			problem("cache snapshot %s not written: %v", sname, err)
-		} else {
+		werr, err := sb.finish(ctx)
+		sb = nil
+		switch {
+		case err != nil:
+			return nil, st, err
+		case werr != nil:
+			problem("cache snapshot %s not written: %v", sname, werr)
+		default:
 			st.SnapshotWritten = true
 		}
-		sb = nil
 	}
 	return ingest.Merge(parts...), st, nil
 }

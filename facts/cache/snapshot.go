@@ -49,9 +49,10 @@ const (
 	snapMagic   = "KAFSNAPS"
 	snapDir     = "snapshots"
 	snapExt     = ".kfs"
-	snapChunk   = 4 << 20 // bytes of facts per chunk: what a delivering run holds of a snapshot
+	snapChunk   = 1 << 20 // bytes of facts per chunk: what a delivering run holds of a snapshot
 	snapFooter  = 32
-	snapFold    = 1 << 16 // groups the folding Aggregator holds before it flushes (Options.MaxGroups)
+	snapFold    = 1 << 14 // groups the folding Aggregator holds before it flushes (Options.MaxGroups)
+	snapBatch   = 4096    // rows per record of the folding Aggregator (Options.BatchRows)
 	snapRefresh = 8       // a run writes a new snapshot when the other files hold more than 1/snapRefresh of its rows
 )
 
@@ -226,23 +227,27 @@ func readSnapshot(f *os.File) (*snapshot, error) {
 // check reads every chunk and compares it with its checksum, through one
 // buffer of mem.
 func (s *snapshot) check(mem memory.Allocator) error {
+	var most int64
+	for _, c := range s.m.Chunks {
+		most = max(most, c.Len)
+	}
 	buf := memory.NewResizableBuffer(mem)
 	defer buf.Release()
+	buf.Resize(int(most))
 	for _, c := range s.m.Chunks {
-		if err := s.readChunk(buf, c); err != nil {
+		b := buf.Bytes()[:c.Len]
+		if err := s.read(b, c); err != nil {
 			return err
+		}
+		if xxhash.Sum64(b) != c.Sum {
+			return errCorrupt
 		}
 	}
 	return nil
 }
 
-func (s *snapshot) readChunk(buf *memory.Buffer, c chunk) error {
-	buf.ResizeNoShrink(int(c.Len))
-	b := buf.Bytes()[:c.Len]
-	if _, err := s.f.ReadAt(b, c.Off); err != nil && !errors.Is(err, io.EOF) {
-		return errCorrupt
-	}
-	if xxhash.Sum64(b) != c.Sum {
+func (s *snapshot) read(b []byte, c chunk) error {
+	if n, err := s.f.ReadAt(b, c.Off); n != len(b) || err != nil && !errors.Is(err, io.EOF) {
 		return errCorrupt
 	}
 	return nil
@@ -250,14 +255,18 @@ func (s *snapshot) readChunk(buf *memory.Buffer, c chunk) error {
 
 // replay hands the facts of every chunk to sinks, one chunk at a time:
 // each chunk's records share one buffer of mem, released after the
-// sinks had them (a sink that keeps a record keeps its chunk).
+// sinks had them (a sink that keeps a record keeps its chunk). The
+// chunks are not hashed again: check has just read them through the same
+// open file, and decodeBody checks every bound, so a chunk changed in
+// place since can give wrong facts but never a panic.
 func (s *snapshot) replay(ctx context.Context, mem memory.Allocator, sinks ...facts.Sink) error {
 	for _, c := range s.m.Chunks {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		buf := memory.NewResizableBuffer(mem)
-		err := s.readChunk(buf, c)
+		buf.Resize(int(c.Len))
+		err := s.read(buf.Bytes(), c)
 		set := &facts.Set{}
 		if err == nil {
 			err = decodeBody(buf, set)
@@ -308,23 +317,25 @@ func newSnapWriter(cacheDir, name, okey string, paths []string) (*snapWriter, er
 }
 
 // Facts encodes rec into the current chunk. It does not retain rec.
+// A write error is kept for finish, never returned: the snapshot is
+// given up, the run and the folding Aggregator's other sinks go on.
 func (w *snapWriter) Facts(t facts.Table, rec arrow.Record) error {
 	if w.err != nil {
-		return w.err
+		return nil
 	}
 	one := facts.Set{}
 	one.Records[t] = []arrow.Record{rec}
 	b, err := appendBody(w.buf, &one, w.dict)
 	if err != nil {
 		w.err = err
-		return err
+		return nil
 	}
 	w.buf = b
 	w.m.Result.Rows[t] += rec.NumRows()
 	if len(w.buf) >= snapChunk {
 		w.endChunk()
 	}
-	return w.err
+	return nil
 }
 
 // endChunk writes the facts encoded so far as one chunk.
@@ -426,32 +437,31 @@ func resultMeta(res *ingest.Result) *meta {
 }
 
 // snapBuilder folds the facts of a run's member files into a new
-// snapshot: it is a Sink (its errors are kept for finish, never returned,
-// so a snapshot that cannot be written never fails a run), and add
-// records a member's key, Result and fingerprints.
+// snapshot, and hands the folded rows to the run's sinks as well (in
+// place of the files' own rows: fewer rows, the same facts, docs/FACTS.md
+// rule 4). It is a Sink; add records a member's key, Result and
+// fingerprints.
 type snapBuilder struct {
 	w       *snapWriter
 	agg     *facts.Aggregator
 	members []Key
 	parts   []*ingest.Result
 	ids     [][]uint64 // each member's fingerprints
-	err     error
 }
 
-func newSnapBuilder(mem memory.Allocator, cacheDir, name, okey string, paths []string) (*snapBuilder, error) {
+func newSnapBuilder(mem memory.Allocator, cacheDir, name, okey string, paths []string, sinks []facts.Sink) (*snapBuilder, error) {
 	w, err := newSnapWriter(cacheDir, name, okey, paths)
 	if err != nil {
 		return nil, err
 	}
-	return &snapBuilder{w: w, agg: facts.NewAggregator(mem, facts.Options{MaxGroups: snapFold}, w)}, nil
+	to := append(sinks[:len(sinks):len(sinks)], w)
+	return &snapBuilder{w: w, agg: facts.NewAggregator(mem, facts.Options{MaxGroups: snapFold, BatchRows: snapBatch}, to...)}, nil
 }
 
-// Facts folds rec. It does not retain rec, and returns no error.
+// Facts folds rec; the error is a sink's (the snapshot's own are kept
+// for finish). It does not retain rec.
 func (b *snapBuilder) Facts(t facts.Table, rec arrow.Record) error {
-	if b.err == nil {
-		b.err = b.agg.Facts(t, rec)
-	}
-	return nil
+	return b.agg.Facts(t, rec)
 }
 
 // add records member k, whose facts the builder has been given, with its
@@ -470,17 +480,23 @@ func (b *snapBuilder) addSnapshot(res *ingest.Result, s *snapshot, byFile [][]ui
 	b.ids = append(b.ids, byFile...)
 }
 
-// finish writes the snapshot, or removes it on an error.
-func (b *snapBuilder) finish() error {
-	if cerr := b.agg.Close(); b.err == nil {
-		b.err = cerr
-	}
-	if b.err == nil && len(b.members) == 0 {
-		b.err = errors.New("no member files")
-	}
-	if b.err != nil {
+// finish hands the last folded rows to the sinks (err: a sink's) and
+// writes the snapshot, or removes it on an error of its own (werr).
+func (b *snapBuilder) finish(ctx context.Context) (werr, err error) {
+	if err := b.agg.Close(); err != nil {
 		b.w.abort()
-		return b.err
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil { // a sink may have cancelled the run
+		b.w.abort()
+		return nil, err
+	}
+	if b.w.err == nil && len(b.members) == 0 {
+		b.w.err = errors.New("no member files")
+	}
+	if b.w.err != nil {
+		b.w.abort()
+		return b.w.err, nil
 	}
 	var n int
 	for _, s := range b.ids {
@@ -496,11 +512,11 @@ func (b *snapBuilder) finish() error {
 	b.w.m.Result = resultMeta(ingest.Merge(b.parts...))
 	b.w.m.Result.Rows = rows
 	b.w.m.Members = b.members
-	return b.w.finish(ids, b.ids)
+	return b.w.finish(ids, b.ids), nil
 }
 
-// abort removes the unfinished snapshot.
+// abort removes the unfinished snapshot; the rows the Aggregator holds
+// are dropped (its maps hold no Arrow memory).
 func (b *snapBuilder) abort() {
-	b.agg.Close()
 	b.w.abort()
 }

@@ -259,7 +259,7 @@ func useSnapshot(ctx context.Context, e runEnv, s *snapshot, files []*file, walk
 		}
 	}
 	if otherRows*snapRefresh > s.rows() {
-		if sb, err = newSnapBuilder(e.opts.Mem, e.c.dir, e.sname, e.okey, e.paths); err != nil {
+		if sb, err = newSnapBuilder(e.opts.Mem, e.c.dir, e.sname, e.okey, e.paths, e.sinks); err != nil {
 			e.problem("cache snapshot %s not written: %v", e.sname, err)
 			sb = nil
 		}
@@ -269,11 +269,13 @@ func useSnapshot(ctx context.Context, e runEnv, s *snapshot, files []*file, walk
 			sb.abort()
 		}
 	}()
+	// A member's facts go through the new snapshot's fold, which hands
+	// the folded rows to the sinks too.
 	with := func(member bool) []facts.Sink {
 		if sb == nil || !member {
 			return e.sinks
 		}
-		return append(e.sinks[:len(e.sinks):len(e.sinks)], sb)
+		return []facts.Sink{sb}
 	}
 	used = true
 	if err := s.replay(ctx, e.opts.Mem, with(true)...); err != nil {
@@ -378,12 +380,16 @@ func useSnapshot(ctx context.Context, e runEnv, s *snapshot, files []*file, walk
 	}
 	e.st.Snapshot = true
 	if sb != nil {
-		if err := sb.finish(); err != nil {
-			e.problem("cache snapshot %s not written: %v", e.sname, err)
-		} else {
+		werr, err := sb.finish(ctx)
+		sb = nil
+		switch {
+		case err != nil:
+			return nil, true, err
+		case werr != nil:
+			e.problem("cache snapshot %s not written: %v", e.sname, werr)
+		default:
 			e.st.SnapshotWritten = true
 		}
-		sb = nil
 	}
 	return ingest.Merge(parts...), true, nil
 }
