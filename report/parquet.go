@@ -343,9 +343,9 @@ func (p *ParquetWriter) startWorkers() {
 		go func() {
 			// A write context holds scratch buffers: one per goroutine.
 			ctx := pqarrow.NewArrowWriteContext(context.Background(), &p.arrProps)
-			var def []int16
+			var s scratch
 			for j := range p.jobs {
-				def, j.b.errs[j.c] = p.encodeColumn(ctx, j.b.recs, j.c, def)
+				j.b.errs[j.c] = p.encodeColumn(ctx, j.b.recs, j.c, &s)
 				j.b.wg.Done()
 			}
 		}()
@@ -391,10 +391,10 @@ func (p *ParquetWriter) closeGroup() error {
 }
 
 // encodeColumn encodes column c of recs, concatenated, into the open row
-// group; def is scratch space for definition levels, returned for reuse.
-func (p *ParquetWriter) encodeColumn(ctx context.Context, recs []arrow.Record, c int, def []int16) ([]int16, error) {
+// group; s is the calling goroutine's scratch space.
+func (p *ParquetWriter) encodeColumn(ctx context.Context, recs []arrow.Record, c int, s *scratch) error {
 	if len(recs) == 1 {
-		return p.writeColumn(ctx, p.rgw, recs[0].Column(c), c, def)
+		return p.writeColumn(ctx, p.rgw, recs[0].Column(c), c, s)
 	}
 	parts := make([]arrow.Array, len(recs))
 	for i, r := range recs {
@@ -402,38 +402,42 @@ func (p *ParquetWriter) encodeColumn(ctx context.Context, recs []arrow.Record, c
 	}
 	col, err := array.Concatenate(parts, p.runs)
 	if err != nil {
-		return def, err
+		return err
 	}
 	defer col.Release()
-	return p.writeColumn(ctx, p.rgw, col, c, def)
+	return p.writeColumn(ctx, p.rgw, col, c, s)
 }
 
 // writeColumn encodes col, column c of a record, into the row group's
-// column chunk writer; def is scratch space for definition levels,
-// returned for reuse.
-func (p *ParquetWriter) writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, col arrow.Array, c int, def []int16) ([]int16, error) {
+// column chunk writer; s is the calling goroutine's scratch space.
+func (p *ParquetWriter) writeColumn(ctx context.Context, rgw file.BufferedRowGroupWriter, col arrow.Array, c int, s *scratch) error {
 	cw, err := rgw.Column(c)
 	if err != nil {
-		return def, err
+		return err
 	}
 	nullable := p.proj.out.Field(c).Nullable
 	var levels []int16
 	if nullable {
 		// Flat column: level 1 for a value, 0 for a null.
-		def = slices.Grow(def[:0], col.Len())[:col.Len()]
-		for i := range def {
-			def[i] = 1
+		s.def = slices.Grow(s.def[:0], col.Len())[:col.Len()]
+		for i := range s.def {
+			s.def[i] = 1
 		}
 		if col.NullN() > 0 {
-			for i := range def {
+			for i := range s.def {
 				if col.IsNull(i) {
-					def[i] = 0
+					s.def[i] = 0
 				}
 			}
 		}
-		levels = def
+		levels = s.def
 	}
-	return def, pqarrow.WriteArrowToColumn(ctx, cw, col, levels, nil, nullable)
+	if bw, ok := cw.(*file.ByteArrayColumnChunkWriter); ok && !bw.SupportsArrowOffsets() {
+		if str, ok := col.(*array.String); ok {
+			return s.writeStrings(bw, str, levels)
+		}
+	}
+	return pqarrow.WriteArrowToColumn(ctx, cw, col, levels, nil, nullable)
 }
 
 // Close waits for the encoding, closes the last row group and writes the
