@@ -3,17 +3,19 @@ package report
 import (
 	"slices"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 )
 
 // scratch is the reusable space of one encoding goroutine: the definition
-// levels of a column, and the values of a string column as Parquet byte
-// arrays.
+// levels of a column, the values of a string column as Parquet byte
+// arrays, and the slices of records that make one batch of a run.
 type scratch struct {
-	def  []int16
-	vals []parquet.ByteArray
+	def   []int16
+	vals  []parquet.ByteArray
+	parts []arrow.Array
 }
 
 // writeStrings writes col to a byte-array column writer whose encoder

@@ -111,3 +111,91 @@ func encodeStringColumn(t *testing.T, mem memory.Allocator, col *array.String, n
 	}
 	return buf.Bytes()
 }
+
+// TestParquetRunBatches: a run of records is written one WriteBatchSize
+// batch per call (encodeColumn), which must give the bytes of the same
+// rows written as one record, for any cut of the rows into records.
+func TestParquetRunBatches(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "s", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "plain", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "n", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "b", Type: &arrow.BooleanType{}, Nullable: true},
+	}, nil)
+	for _, tc := range []struct {
+		name string
+		cuts []int // rows of each record; under minEncodeRows in all, so one run
+	}{
+		{"even", []int{1024, 1024, 1024}},
+		{"walk order", []int{700, 1, 1500, 300, 523}},
+		{"tiny", []int{1, 2, 3, 4, 5, 1000, 7}},
+		{"one big, one small", []int{3000, 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+			defer mem.AssertSize(t, 0)
+			total := 0
+			for _, n := range tc.cuts {
+				total += n
+			}
+			whole := runRows(mem, schema, 0, total)
+			defer whole.Release()
+			var recs []arrow.Record
+			off := 0
+			for _, n := range tc.cuts {
+				recs = append(recs, whole.NewSlice(int64(off), int64(off+n)))
+				off += n
+			}
+			defer func() {
+				for _, r := range recs {
+					r.Release()
+				}
+			}()
+			want := writeRun(t, mem, schema, whole)
+			got := writeRun(t, mem, schema, recs...)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("records %v: %d bytes, one record: %d", tc.cuts, len(got), len(want))
+			}
+		})
+	}
+}
+
+// writeRun writes recs with one encoding goroutine, column "plain"
+// without a dictionary.
+func writeRun(t *testing.T, mem memory.Allocator, schema *arrow.Schema, recs ...arrow.Record) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := NewParquetWriter(&buf, schema, Options{Allocator: mem, EncodeWorkers: 1, PlainColumns: []string{"plain"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// runRows builds rows [from, to) of a record of schema's four columns,
+// with nulls.
+func runRows(mem memory.Allocator, schema *arrow.Schema, from, to int) arrow.Record {
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	for i := from; i < to; i++ {
+		if i%11 == 0 {
+			b.Field(0).AppendNull()
+			b.Field(1).AppendNull()
+			b.Field(3).AppendNull()
+		} else {
+			b.Field(0).(*array.StringBuilder).Append(fmt.Sprintf("v-%d", i%37))
+			b.Field(1).(*array.StringBuilder).Append(fmt.Sprintf(`{"doc":%d,"pad":"%0200d"}`, i, i))
+			b.Field(3).(*array.BooleanBuilder).Append(i%3 == 0)
+		}
+		b.Field(2).(*array.Int64Builder).Append(int64(i))
+	}
+	return b.NewRecord()
+}
