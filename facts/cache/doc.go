@@ -39,6 +39,26 @@
 // A corrupt, truncated, foreign or old entry is reported once in
 // Stats.Problems and rebuilt from the input file; it never fails a Run.
 //
+// # Snapshots
+//
+// A run over the same paths with the same options as an earlier one starts
+// from that run's snapshot (DIR/snapshots/<hash>.kfs, snapshot.go): the
+// facts of all its CloudTrail files (the members) folded into one file in
+// 1 MiB chunks with dictionary-encoded strings, their merged Result, and
+// their eventID fingerprints. When every member is still there with the
+// key it had, the snapshot is delivered in place of the members' entries,
+// in one read of a file about a quarter the size of theirs, and only the
+// other files (new ones) come from their entries or are parsed. A new
+// file's copies of the members' eventIDs are excluded as usual; a new file
+// that comes before a member in walk order and holds one of its eventIDs,
+// a changed or vanished member, or a hashed file makes the run go on from
+// the entries. A run that could not use a snapshot writes one of its
+// files; a run that used one writes a new one when the other files hold
+// more than an eighth of its rows (Stats.SnapshotWritten). A bad snapshot
+// is reported once, removed and rebuilt, like an entry. The entries stay
+// the source of truth: Prune drops snapshots with a member that is not
+// given, Clean removes them all.
+//
 // # Exactness
 //
 // eventIDs found in several files count once, for the copy first in walk

@@ -49,11 +49,13 @@ func snapshotable(files []*file, opts ingest.Options) bool {
 
 // useSnapshot runs with snapshot s when it stands for its members: every
 // member is among files with the key it had, the snapshot reads back
-// whole, and no other file holds an eventID of a member or of another
-// such file (else the first copy in walk order would have to be chosen
-// again: the run goes on from the entries). The other files are served
-// from their entries, or parsed and stored, before anything is delivered;
-// then the snapshot and those files are delivered, and a new snapshot is
+// whole, and no other file that comes before a member in walk order holds
+// an eventID of that member (the first copy would then be another file's:
+// the run goes on from the entries). The other files are served from
+// their entries, or parsed and stored, before anything is delivered; an
+// other file's copies of the members' eventIDs, or of an earlier other
+// file's, are excluded (it is read again without them, Stats.Involved).
+// Then the snapshot and those files are delivered, and a new snapshot is
 // written when they hold more than 1/snapRefresh of its rows.
 //
 // used is false when the snapshot does not stand for the members; the
